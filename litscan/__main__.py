@@ -1,0 +1,5 @@
+import sys
+
+from litscan.cli import main
+
+sys.exit(main())
