@@ -1,0 +1,352 @@
+"""Raw OpenAlex work JSON -> tidy polars tables (``works``, ``authorships``, ``work_countries``,
+``work_topics``), each with the explicit schema in :mod:`litscan.schemas` (see ``docs/tables.md``).
+
+This stage is pure: records in, frames out. Missing fields (e.g. records fetched with ``select=``)
+become nulls; a record that is not a work at all raises :class:`MalformedRecordError` naming it.
+
+Fractional counting rule (the default everywhere in litscan)
+-----------------------------------------------------------
+A work's weight of 1 is split equally among its authors that have at least one country; each such
+author's part is split equally among that author's distinct countries; the parts are summed per
+country. Authors with no country get no weight; works with no country at all keep one row with a
+null ``country_code`` (reported as *unknown*, never silently dropped). Whole counting gives 1 to
+each distinct country on the work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+import polars as pl
+
+from litscan import schemas
+from litscan.errors import InputDataError, MalformedRecordError, UsageError
+
+__all__ = [
+    "Tables",
+    "short_id",
+    "rebuild_abstract",
+    "normalize_works",
+    "work_countries",
+    "country_coverage",
+    "topic_labels",
+]
+
+CountrySource = Literal["authorships", "institutions"]
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The tidy tables of one set of works. Frozen: derive new tables, never mutate these."""
+
+    works: pl.DataFrame
+    authorships: pl.DataFrame
+    work_countries: pl.DataFrame
+    work_topics: pl.DataFrame
+
+    def __repr__(self) -> str:
+        return (
+            f"Tables(works={self.works.height}, authorships={self.authorships.height}, "
+            f"work_countries={self.work_countries.height}, work_topics={self.work_topics.height})"
+        )
+
+
+def short_id(value: Any) -> str | None:
+    """``https://openalex.org/W123`` -> ``W123``; ``https://openalex.org/subfields/1702`` -> ``1702``."""
+    if value is None:
+        return None
+    text = str(value)
+    return text.rstrip("/").rsplit("/", 1)[-1] or None
+
+
+def _doi(value: Any) -> str | None:
+    if not value:
+        return None
+    text = str(value).strip().lower()
+    for prefix in ("https://doi.org/", "http://doi.org/", "doi:"):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+    return text or None
+
+
+def rebuild_abstract(inverted_index: Mapping[str, Iterable[int]] | None) -> str | None:
+    """Rebuild an abstract from OpenAlex's ``abstract_inverted_index`` (word -> positions).
+
+    Words are placed at their positions and joined by single spaces; positions that no word claims
+    are skipped. Returns None for a missing or empty index.
+    """
+    if not inverted_index:
+        return None
+    slots: dict[int, str] = {}
+    for word, positions in inverted_index.items():
+        for pos in positions:
+            slots[int(pos)] = word
+    return " ".join(slots[i] for i in sorted(slots)) or None
+
+
+def _get(d: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(d, Mapping):
+            return None
+        d = d.get(key)
+    return d
+
+
+def _date(value: Any) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _distinct(values: Iterable[Any]) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        if v and v not in out:
+            out.append(str(v).upper())
+    return out
+
+
+def _check_list(record: Mapping, key: str, where: str) -> list:
+    value = record.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MalformedRecordError(
+            f"{where}: field '{key}' should be a list, got {type(value).__name__}",
+            hint="pass work objects exactly as the OpenAlex API returns them",
+        )
+    return value
+
+
+def normalize_works(records: Iterable[Mapping[str, Any]], *, source: str = "records") -> Tables:
+    """Turn raw OpenAlex work objects into :class:`Tables`.
+
+    ``source`` names the input in error messages (a file name, a URL). Duplicate work ids are an
+    error: the caller is expected to deduplicate, so a double fetch cannot inflate counts silently.
+    """
+    w_cols: dict[str, list] = {name: [] for name in schemas.WORKS}
+    a_cols: dict[str, list] = {name: [] for name in schemas.AUTHORSHIPS}
+    t_cols: dict[str, list] = {name: [] for name in schemas.WORK_TOPICS}
+    seen: dict[str, int] = {}
+
+    for i, rec in enumerate(records):
+        where = f"{source}: record {i}"
+        if not isinstance(rec, Mapping):
+            raise MalformedRecordError(
+                f"{where}: expected a JSON object (an OpenAlex work), got {type(rec).__name__}",
+                hint="each line/element must be one work object",
+            )
+        wid = short_id(rec.get("id"))
+        if not wid or not wid.startswith("W"):
+            raise MalformedRecordError(
+                f"{where}: expected an OpenAlex work id like 'https://openalex.org/W…' in 'id', "
+                f"got {rec.get('id')!r}",
+                hint="is this a work record (not an author, source or a whole API page)?",
+            )
+        where = f"{source}: record {i} ({wid})"
+        if wid in seen:
+            raise MalformedRecordError(
+                f"{where}: duplicate work id, first seen at record {seen[wid]}",
+                hint="deduplicate the input (litscan's fetcher never stores a work twice)",
+            )
+        seen[wid] = i
+        year = rec.get("publication_year")
+        if year is not None and not isinstance(year, int):
+            raise MalformedRecordError(
+                f"{where}: 'publication_year' should be an integer, got {year!r}"
+            )
+        authorships = _check_list(rec, "authorships", where)
+        topics = _check_list(rec, "topics", where)
+        pt = rec.get("primary_topic") or {}
+        pct = rec.get("citation_normalized_percentile") or {}
+        src = _get(rec, "primary_location", "source") or {}
+        inv = rec.get("abstract_inverted_index")
+        if inv is not None and not isinstance(inv, Mapping):
+            raise MalformedRecordError(
+                f"{where}: 'abstract_inverted_index' should be an object, got {type(inv).__name__}"
+            )
+
+        row = {
+            "id": wid,
+            "doi": _doi(rec.get("doi")),
+            "title": rec.get("title") or rec.get("display_name"),
+            "abstract": rebuild_abstract(inv),
+            "year": year,
+            "publication_date": _date(rec.get("publication_date")),
+            "type": rec.get("type"),
+            "language": rec.get("language"),
+            "cited_by_count": rec.get("cited_by_count"),
+            "fwci": rec.get("fwci"),
+            "citation_percentile": pct.get("value") if isinstance(pct, Mapping) else None,
+            "is_top_1_percent": pct.get("is_in_top_1_percent") if isinstance(pct, Mapping) else None,
+            "is_top_10_percent": pct.get("is_in_top_10_percent")
+            if isinstance(pct, Mapping)
+            else None,
+            "primary_topic_id": short_id(pt.get("id")),
+            "primary_topic": pt.get("display_name"),
+            "subfield_id": short_id(_get(pt, "subfield", "id")),
+            "subfield": _get(pt, "subfield", "display_name"),
+            "field_id": short_id(_get(pt, "field", "id")),
+            "field": _get(pt, "field", "display_name"),
+            "domain_id": short_id(_get(pt, "domain", "id")),
+            "domain": _get(pt, "domain", "display_name"),
+            "source_id": short_id(src.get("id")),
+            "source": src.get("display_name"),
+            "is_retracted": rec.get("is_retracted"),
+            "is_authors_truncated": rec.get("is_authors_truncated"),
+            "n_authors": len(authorships) if "authorships" in rec else None,
+            "venue_field": None,
+            "status": None,
+        }
+        for name, value in row.items():
+            w_cols[name].append(value)
+
+        for pos, au in enumerate(authorships):
+            if not isinstance(au, Mapping):
+                raise MalformedRecordError(
+                    f"{where}: authorships[{pos}] should be an object, got {type(au).__name__}"
+                )
+            insts = [x for x in (au.get("institutions") or []) if isinstance(x, Mapping)]
+            a_cols["work_id"].append(wid)
+            a_cols["position"].append(pos)
+            a_cols["author_id"].append(short_id(_get(au, "author", "id")))
+            a_cols["institution_ids"].append([short_id(x.get("id")) for x in insts if x.get("id")])
+            a_cols["institution_countries"].append(_distinct(x.get("country_code") for x in insts))
+            a_cols["countries"].append(_distinct(au.get("countries") or []))
+
+        primary_id = short_id(pt.get("id"))
+        for rank, tp in enumerate(topics):
+            if not isinstance(tp, Mapping):
+                raise MalformedRecordError(
+                    f"{where}: topics[{rank}] should be an object, got {type(tp).__name__}"
+                )
+            tid = short_id(tp.get("id"))
+            t_cols["work_id"].append(wid)
+            t_cols["topic_id"].append(tid)
+            t_cols["topic"].append(tp.get("display_name"))
+            t_cols["score"].append(tp.get("score"))
+            t_cols["rank"].append(rank)
+            t_cols["is_primary"].append(tid is not None and tid == primary_id)
+            for level in ("subfield", "field", "domain"):
+                t_cols[f"{level}_id"].append(short_id(_get(tp, level, "id")))
+                t_cols[level].append(_get(tp, level, "display_name"))
+
+    works = schemas.frame(w_cols, schemas.WORKS)
+    authorships_df = schemas.frame(a_cols, schemas.AUTHORSHIPS)
+    topics_df = schemas.frame(t_cols, schemas.WORK_TOPICS)
+    return Tables(
+        works=works,
+        authorships=authorships_df,
+        work_countries=work_countries(authorships_df, works=works),
+        work_topics=topics_df,
+    )
+
+
+def work_countries(
+    authorships: pl.DataFrame,
+    *,
+    source: CountrySource = "authorships",
+    works: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """One row per work and country with ``whole`` and ``fractional`` weights (module docstring).
+
+    ``source="authorships"`` uses OpenAlex's string-parsed ``authorships[].countries``;
+    ``source="institutions"`` uses the countries of the authors' institutions. Works given in
+    ``works`` that have no country (or no authors) get one row with a null ``country_code``.
+    """
+    column = {"authorships": "countries", "institutions": "institution_countries"}.get(source)
+    if column is None:
+        raise UsageError(
+            f"work_countries: unknown country source {source!r}; expected 'authorships' or "
+            "'institutions'"
+        )
+    missing = {"work_id", column} - set(authorships.columns)
+    if missing:
+        raise InputDataError(
+            f"work_countries: authorships table lacks column(s) {sorted(missing)}; "
+            f"has {authorships.columns}",
+            hint="build it with litscan.normalize.normalize_works or litscan.datasets",
+        )
+    per_author = (
+        authorships.lazy()
+        .select("work_id", pl.col(column).list.unique(maintain_order=True).alias("cc"))
+        .with_columns(pl.col("cc").list.len().alias("n_cc"))
+        .filter(pl.col("n_cc") > 0)
+        .with_columns(pl.len().over("work_id").alias("n_auth"))
+        .explode("cc")
+        .group_by("work_id", "cc")
+        .agg((1.0 / (pl.col("n_auth") * pl.col("n_cc"))).sum().alias("fractional"))
+        .select(
+            "work_id",
+            pl.col("cc").alias("country_code"),
+            pl.lit(1.0).alias("whole"),
+            "fractional",
+        )
+    )
+    known = per_author.collect()
+    ids = works.get_column("id") if works is not None else authorships.get_column("work_id")
+    none = (
+        pl.DataFrame({"work_id": ids.unique()})
+        .join(known.select("work_id").unique(), on="work_id", how="anti")
+        .with_columns(
+            pl.lit(None, dtype=pl.Utf8).alias("country_code"),
+            pl.lit(1.0).alias("whole"),
+            pl.lit(1.0).alias("fractional"),
+        )
+    )
+    out = pl.concat([known, none], how="vertical_relaxed")
+    return out.cast(schemas.WORK_COUNTRIES).sort("work_id", "country_code", nulls_last=True)
+
+
+def country_coverage(
+    authorships: pl.DataFrame, *, source: CountrySource = "authorships"
+) -> pl.DataFrame:
+    """Per work: ``n_authors``, ``n_authors_no_country``, ``n_countries`` — what counting leaves out."""
+    column = "countries" if source == "authorships" else "institution_countries"
+    return (
+        authorships.group_by("work_id")
+        .agg(
+            pl.len().cast(pl.Int32).alias("n_authors"),
+            (pl.col(column).list.len() == 0).sum().cast(pl.Int32).alias("n_authors_no_country"),
+            pl.col(column).flatten().drop_nulls().n_unique().cast(pl.Int32).alias("n_countries"),
+        )
+        .sort("work_id")
+    )
+
+
+def topic_labels(
+    work_topics: pl.DataFrame,
+    *,
+    level: Literal["topic", "subfield", "field", "domain"] = "subfield",
+    primary_only: bool = True,
+) -> pl.DataFrame:
+    """OpenAlex topics as a ``work_labels`` table: label ``"<level>:<id>"``, flag true.
+
+    With ``primary_only`` only the primary topic counts (OpenAlex's usual subfield assignment);
+    otherwise any of a work's (up to three) topics gives the label, with the best topic score.
+    """
+    if level not in ("topic", "subfield", "field", "domain"):
+        raise UsageError(
+            f"topic_labels: unknown level {level!r}; expected topic, subfield, field or domain"
+        )
+    id_col = "topic_id" if level == "topic" else f"{level}_id"
+    frame = work_topics.filter(pl.col("is_primary")) if primary_only else work_topics
+    return (
+        frame.filter(pl.col(id_col).is_not_null())
+        .group_by("work_id", id_col)
+        .agg(pl.col("score").max())
+        .select(
+            "work_id",
+            (pl.lit(f"{level}:") + pl.col(id_col)).alias("label"),
+            pl.col("score").cast(pl.Float64),
+            pl.lit(True).alias("flag"),
+        )
+        .cast(schemas.WORK_LABELS)
+        .sort("work_id", "label")
+    )
