@@ -184,7 +184,9 @@ def normalize_works(records: Iterable[Mapping[str, Any]], *, source: str = "reco
             "cited_by_count": rec.get("cited_by_count"),
             "fwci": rec.get("fwci"),
             "citation_percentile": pct.get("value") if isinstance(pct, Mapping) else None,
-            "is_top_1_percent": pct.get("is_in_top_1_percent") if isinstance(pct, Mapping) else None,
+            "is_top_1_percent": pct.get("is_in_top_1_percent")
+            if isinstance(pct, Mapping)
+            else None,
             "is_top_10_percent": pct.get("is_in_top_10_percent")
             if isinstance(pct, Mapping)
             else None,
