@@ -1,0 +1,55 @@
+# Every target CI uses is run by CI unchanged (.ci/run calls `make test`).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+OUT    ?= out
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lab figures bench bench-smoke data lint chromium clean
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,lab,bench]"
+	touch $@
+
+venv: $(BIN)/.installed
+
+## chromium: static figure export (kaleido) needs a Chromium; install Debian's when missing
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { echo "installing chromium (apt)"; $(SUDO) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+## run: the main job: every claim preset, offline, on the embedded data
+run: venv chromium
+	$(BIN)/litscan run --all --offline --out $(OUT)
+
+## test: the whole suite, notebooks included (offline)
+test: venv chromium
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests --nbmake notebooks
+
+## figures: one PNG per main figure under $(OUT)/figures
+figures: venv chromium
+	$(BIN)/litscan run --all --offline --out $(OUT) --formats html,png,svg
+
+## lab: JupyterLab on the notebooks
+lab: venv
+	$(BIN)/jupyter lab notebooks
+
+## bench: full benchmarks (minutes); bench-smoke: seconds (CI runs it inside `make test`)
+bench: venv
+	for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+bench-smoke: venv
+	for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f --smoke || exit 1; done
+
+## data: rebuild litscan/data/*.parquet from ../shared/data
+data: venv
+	$(BIN)/python scripts/build_data.py
+
+lint: venv
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache
