@@ -1,0 +1,48 @@
+"""``litscan counts``: OpenAlex group_by counts (all groups, unknown group reported)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from litscan.commands._fetch_common import add_connection_options, settings_from, show_progress
+from litscan.errors import ExportError, UsageError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``counts`` command."""
+    p = subparsers.add_parser(
+        "counts", help="count works per group (OpenAlex group_by, all groups)",
+        description="Count works matching FILTER per value of KEY, following the cursor past "
+        "200 groups; the 'unknown' group is always reported.",
+    )
+    p.add_argument("--filter", default=None, dest="filter_", metavar="FILTER", help="OpenAlex filter")
+    p.add_argument("--group-by", required=True, help="e.g. authorships.countries, publication_year")
+    p.add_argument("--out", help="write key,key_display_name,count (.csv or .parquet)")
+    add_connection_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the group_by query; print the table or write ``--out``; exit 0 on success."""
+    from litscan.openalex import OpenAlexClient, count_by
+
+    if args.out and not args.out.endswith((".csv", ".parquet")):
+        raise UsageError(f"--out: expected a .csv or .parquet path, got {args.out!r}")
+    settings = settings_from(args)
+    with OpenAlexClient(settings) as client:
+        df = count_by(args.filter_, args.group_by, client=client, cache_dir=settings.cache_dir,
+                      per_page=settings.per_page, refresh=args.refresh,
+                      progress=show_progress(args))
+    if args.out:
+        out = Path(args.out)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            df.write_parquet(out) if out.suffix == ".parquet" else df.write_csv(out)
+        except OSError as exc:
+            raise ExportError(f"--out {out}: could not write ({exc})") from exc
+        print(f"litscan: wrote {df.height} groups to {out}", file=sys.stderr)
+    else:
+        sys.stdout.write(df.write_csv())
+    return 0
