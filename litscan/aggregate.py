@@ -447,7 +447,7 @@ def country_shares(
         )
         rows = pl.concat([num_rows, den_rows, all_rows])
         sums = _linear_sums(rows, n_c + 2 * n_g, n_resamples, seed)
-        cg = ckeys.join(gkeys, on=groups, how="left") if groups else ckeys.with_columns(
+        cg = ckeys.join(gkeys, on=groups, how="left", nulls_equal=True) if groups else ckeys.with_columns(
             pl.lit(0, dtype=pl.Int64).alias("g")
         )
         c_idx = cg.get_column("c").to_numpy()
@@ -688,7 +688,7 @@ def pp_top(
     ).filter(pl.col("country_code").is_not_null())
     keys_t = ["work_id", *[c for c in cols if c in top_set.columns]]
     tw = top_set.select(*keys_t, "top_weight").group_by(keys_t).agg(pl.col("top_weight").max())
-    base = base.join(tw, on=keys_t, how="left").with_columns(pl.col("top_weight").fill_null(0.0))
+    base = base.join(tw, on=keys_t, how="left", nulls_equal=True).with_columns(pl.col("top_weight").fill_null(0.0))
     base, ckeys = _keys(base, [*cols, "country_code"], "c")
     n_c = ckeys.height
     stats = base.group_by("c").agg(
@@ -982,10 +982,10 @@ def activity_index(
     r_base, rkeys = _keys(r_base, [*ref, "country_code"], "rc")
     r_base, rgkeys = _keys(r_base, ref, "rg")
     n1, n2, n3, n4 = ckeys.height, gkeys.height, rkeys.height, rgkeys.height
-    cell = ckeys.join(gkeys, on=cols, how="left") if cols else ckeys.with_columns(
+    cell = ckeys.join(gkeys, on=cols, how="left", nulls_equal=True) if cols else ckeys.with_columns(
         pl.lit(0, dtype=pl.Int64).alias("g"))
-    cell = cell.join(rkeys, on=[*ref, "country_code"], how="left")
-    cell = cell.join(rgkeys, on=ref, how="left") if ref else cell.with_columns(
+    cell = cell.join(rkeys, on=[*ref, "country_code"], how="left", nulls_equal=True)
+    cell = cell.join(rgkeys, on=ref, how="left", nulls_equal=True) if ref else cell.with_columns(
         pl.lit(0, dtype=pl.Int64).alias("rg"))
     stats = g_base.group_by("c").agg(pl.col("work_id").n_unique().alias("n_works"))
     gstats = g_base.group_by("g").agg(pl.col("work_id").n_unique().alias("n_total"))
@@ -1135,12 +1135,12 @@ def trend(
     base, gkeys = _keys(base, [*cols, "year"], "g")
     cells = (base.filter(pl.col("country_code").is_not_null() & keep)
              .select(*cols, "country_code").unique())
-    grid = cells.join(gkeys, on=cols, how="inner") if cols else cells.join(gkeys, how="cross")
+    grid = cells.join(gkeys, on=cols, how="inner", nulls_equal=True) if cols else cells.join(gkeys, how="cross")
     grid = grid.sort([*cols, "country_code", "year"]).with_row_index("c")
     grid = grid.with_columns(pl.col("c").cast(pl.Int64))
     n_c, n_g = grid.height, gkeys.height
     base_c = base.join(grid.select("c", *cols, "country_code", "year"),
-                       on=[*cols, "country_code", "year"], how="inner")
+                       on=[*cols, "country_code", "year"], how="inner", nulls_equal=True)
     frames = []
     series_keys = [*cols, "country_code"]
     for cnt in countings:
@@ -1244,7 +1244,7 @@ def shares_from_counts(
         den = agg.group_by(groups).agg(pl.col("works").sum().alias("total")) if groups else \
             agg.select(pl.col("works").sum().alias("total"))
         how = "sum_of_country_counts"
-    out = agg.join(den, on=groups, how="left") if groups else agg.join(den, how="cross")
+    out = agg.join(den, on=groups, how="left", nulls_equal=True) if groups else agg.join(den, how="cross")
     out = out.with_columns(
         pl.col("works").cast(pl.Float64),
         pl.col("total").cast(pl.Float64),
