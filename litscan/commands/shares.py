@@ -178,7 +178,8 @@ def run(args: argparse.Namespace) -> int:
             truncated=args.truncated, n_resamples=args.resamples, seed=args.seed,
             min_works=args.min_works,
         )
-        note = (f"records path; {FRACTIONAL_RULE}; country source: {args.country_source}; "
+        rule = FRACTIONAL_RULE if args.counting != "whole" else "whole counting: 1 per country"
+        note = (f"records path; {rule}; country source: {args.country_source}; "
                 f"{args.resamples} Poisson-bootstrap resamples over works, seed {args.seed}, "
                 f"95 % percentile intervals")
     out = out.with_columns(pl.col("country_code").fill_null("unknown"))
