@@ -1,0 +1,167 @@
+"""Benchmark: country shares by country x year (fractional counting) + bootstrap intervals.
+
+Corpus: SYNTHETIC-SCALE — the real OpenAlex works fixture (1,213 records, ~5.6 authorships each)
+replicated with new ids (``W…-synthetic-<copy>``) up to ``--works`` works (default 1,000,000,
+~5.6M authorship rows). Replication keeps the real country mix but is not a real corpus.
+
+Both implementations start from the same ``works`` and ``work_countries`` parquet files and
+compute the same numbers: fractional shares by country x year and 95 % percentile intervals from
+``--resamples`` bootstrap resamples of works. litscan: :func:`litscan.aggregate.country_shares`
+(hashed Poisson weights, sparse matrix products, resamples in chunks). Baseline: a plain pandas
+loop (multinomial resample of works with numpy, then ``groupby().sum()`` per resample). The
+baseline's bootstrap is timed on ``--baseline-resamples`` resamples and scaled linearly to
+``--resamples`` (stated in the output) unless they are equal. Each run is a separate process,
+so peak memory is that process's max RSS.
+
+Ends with ``speedup_vs_pandas: X.XX`` (baseline time / litscan time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build_corpus(n_works: int, folder: Path) -> dict:
+    import polars as pl
+
+    from litscan import datasets
+    from litscan.normalize import work_countries
+
+    t = datasets.load_works_fixture()
+    works = t.works.select("id", "year")
+    auth = t.authorships.select("work_id", "position", "countries", "institution_countries")
+    copies = -(-n_works // works.height)
+    rep = pl.DataFrame({"copy": list(range(copies))}, schema={"copy": pl.Int32})
+
+    def relabel(frame: pl.DataFrame, col: str) -> pl.DataFrame:
+        return frame.join(rep, how="cross").with_columns(
+            (pl.col(col) + "-synthetic-" + pl.col("copy").cast(pl.Utf8)).alias(col)
+        ).drop("copy")
+
+    big_works = relabel(works, "id").head(n_works)
+    big_auth = relabel(auth, "work_id").join(
+        big_works.select(pl.col("id").alias("work_id")), on="work_id", how="semi"
+    )
+    wc = work_countries(big_auth, works=big_works)
+    big_works.write_parquet(folder / "works.parquet")
+    wc.write_parquet(folder / "work_countries.parquet")
+    return {"works": big_works.height, "authorships": big_auth.height, "work_countries": wc.height}
+
+
+def run_litscan(folder: Path, n_resamples: int) -> dict:
+    import polars as pl
+
+    from litscan.aggregate import country_shares
+
+    works = pl.read_parquet(folder / "works.parquet")
+    wc = pl.read_parquet(folder / "work_countries.parquet")
+    rss0 = _rss_mb()
+    t0 = time.perf_counter()
+    out = country_shares(wc, works=works, by=("country", "year"), counting="fractional",
+                         n_resamples=n_resamples, seed=0)
+    dt = time.perf_counter() - t0
+    us = out.filter((pl.col("country_code") == "US") & (pl.col("year") == 2020)).row(0, named=True)
+    return {"time": dt, "peak_rss_mb": _rss_mb(), "rss_before_mb": rss0, "rows": out.height,
+            "us2020": [us["share"], us["lo"], us["hi"]]}
+
+
+def run_pandas(folder: Path, n_resamples: int) -> dict:
+    import numpy as np
+    import pandas as pd
+
+    works = pd.read_parquet(folder / "works.parquet")
+    wc = pd.read_parquet(folder / "work_countries.parquet")
+    rss0 = _rss_mb()
+    t0 = time.perf_counter()
+    df = wc.merge(works.rename(columns={"id": "work_id"}), on="work_id", how="left")
+    known = df[df["country_code"].notna()].copy()
+    codes, uniq = pd.factorize(known["work_id"])
+    known["w"] = codes
+    per_work_year = known.drop_duplicates("work_id")[["w", "year"]]
+    num = known.groupby(["year", "country_code"])["fractional"].sum()
+    den = per_work_year.groupby("year").size()
+    share = num / den.reindex(num.index.get_level_values("year")).to_numpy()
+    t_point = time.perf_counter() - t0
+    rng = np.random.default_rng(0)
+    reps = []
+    t1 = time.perf_counter()
+    n = len(uniq)
+    for _ in range(n_resamples):
+        counts = np.bincount(rng.integers(0, n, n), minlength=n)
+        known["u"] = counts[known["w"].to_numpy()] * known["fractional"].to_numpy()
+        rnum = known.groupby(["year", "country_code"])["u"].sum()
+        rden = pd.Series(counts[per_work_year["w"].to_numpy()],
+                         index=per_work_year["year"].to_numpy()).groupby(level=0).sum()
+        reps.append((rnum / rden.reindex(rnum.index.get_level_values("year")).to_numpy())
+                    .reindex(share.index).to_numpy())
+    arr = np.vstack(reps) if reps else np.empty((0, len(share)))
+    lo, hi = np.nanquantile(arr, [0.025, 0.975], axis=0) if reps else (share * np.nan,) * 2
+    t_boot = time.perf_counter() - t1
+    i = share.index.get_loc((2020, "US"))
+    return {"time_point": t_point, "time_boot": t_boot, "peak_rss_mb": _rss_mb(),
+            "rss_before_mb": rss0, "rows": len(share),
+            "us2020": [float(share.iloc[i]), float(lo[i]), float(hi[i])]}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--smoke", action="store_true", help="20k works, 100 resamples (seconds)")
+    ap.add_argument("--works", type=int, default=1_000_000)
+    ap.add_argument("--resamples", type=int, default=1000)
+    ap.add_argument("--baseline-resamples", type=int, default=50)
+    ap.add_argument("--worker", choices=["litscan", "pandas"], help=argparse.SUPPRESS)
+    ap.add_argument("--folder", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        fn = run_litscan if args.worker == "litscan" else run_pandas
+        print(json.dumps(fn(Path(args.folder), args.resamples)))
+        return 0
+    if args.smoke:
+        args.works, args.resamples, args.baseline_resamples = 20_000, 100, 100
+    base_r = min(args.baseline_resamples, args.resamples)
+    with tempfile.TemporaryDirectory(prefix="litscan-bench-") as tmp:
+        folder = Path(tmp)
+        t0 = time.perf_counter()
+        sizes = build_corpus(args.works, folder)
+        print(f"synthetic-scale corpus (real fixture replicated with new ids): {sizes} "
+              f"built in {time.perf_counter() - t0:.1f} s")
+
+        def worker(name: str, r: int) -> dict:
+            cmd = [sys.executable, __file__, "--worker", name, "--folder", tmp,
+                   "--resamples", str(r)]
+            res = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            return json.loads(res.stdout.strip().splitlines()[-1])
+
+        lit = worker("litscan", args.resamples)
+        print(f"litscan: shares + {args.resamples} resamples: {lit['time']:.2f} s, peak RSS "
+              f"{lit['peak_rss_mb']:.0f} MB (after loading {lit['rss_before_mb']:.0f} MB); "
+              f"US 2020 share {lit['us2020'][0]:.4f} [{lit['us2020'][1]:.4f}, "
+              f"{lit['us2020'][2]:.4f}]")
+        pdr = worker("pandas", base_r)
+        scale = args.resamples / base_r if base_r else 0.0
+        pd_time = pdr["time_point"] + pdr["time_boot"] * scale
+        note = "" if base_r == args.resamples else (
+            f" (bootstrap timed on {base_r} resamples, scaled x{scale:g})")
+        print(f"pandas: shares {pdr['time_point']:.2f} s + bootstrap "
+              f"{pdr['time_boot'] * scale:.2f} s = {pd_time:.2f} s{note}, peak RSS "
+              f"{pdr['peak_rss_mb']:.0f} MB; US 2020 share {pdr['us2020'][0]:.4f} "
+              f"[{pdr['us2020'][1]:.4f}, {pdr['us2020'][2]:.4f}]")
+        if abs(pdr["us2020"][0] - lit["us2020"][0]) > 1e-9:
+            print("WARNING: point estimates differ between litscan and pandas")
+    print(f"speedup_vs_pandas: {pd_time / lit['time']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
