@@ -201,6 +201,7 @@ class FakeOpenAlex:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._window: list[float] = []
+        self._memo: dict[tuple, Any] = {}
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -232,6 +233,14 @@ class FakeOpenAlex:
     # the data --------------------------------------------------------------------------------
     def matching(self, filters: str | dict | None) -> list[dict]:
         """The works a filter selects (the server's truth for a query)."""
+        if isinstance(filters, str):
+            key = ("m", filters)
+            if key not in self._memo:
+                self._memo[key] = self._matching(filters)
+            return self._memo[key]
+        return self._matching(filters)
+
+    def _matching(self, filters: str | dict | None) -> list[dict]:
         if filters is None or filters == "":
             return list(self.works)
         if isinstance(filters, str):
@@ -266,6 +275,9 @@ class FakeOpenAlex:
 
     def groups(self, filters: str | dict | None, group_by: str, include_unknown: bool) -> list[dict]:
         """The full, sorted group list for a group_by query (the server's truth)."""
+        memo_key = ("g", str(filters), group_by, include_unknown)
+        if memo_key in self._memo:
+            return self._memo[memo_key]
         path, prefix, name_key = GROUP_BYS[group_by]
         counts: Counter[str] = Counter()
         names: dict[str, str] = {}
@@ -292,6 +304,7 @@ class FakeOpenAlex:
         groups.sort(key=lambda g: (-g["count"], g["key"]))
         if include_unknown and unknown:
             groups.append({"key": "unknown", "key_display_name": "unknown", "count": unknown})
+        self._memo[memo_key] = groups
         return groups
 
     # request handling ----------------------------------------------------------------------
@@ -372,6 +385,7 @@ class FakeOpenAlex:
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeOpenAlex
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # no 40 ms delayed-ACK stalls between header and body
 
     def log_message(self, *args: Any) -> None:  # keep test output clean
         pass
