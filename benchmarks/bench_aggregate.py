@@ -29,6 +29,13 @@ from pathlib import Path
 
 
 def _rss_mb() -> float:
+    """Peak resident memory of this process (VmHWM; ru_maxrss would include the parent's)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
