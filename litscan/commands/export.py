@@ -1,0 +1,112 @@
+"""``litscan export``: write figures as HTML / PNG / SVG.
+
+Two sources of figures:
+
+* plotly JSON files (``litscan run --formats json`` writes them next to the report):
+  ``litscan export out/figures/*.json --formats png,svg --out slides/``
+* the main figures built from the embedded data (:mod:`litscan.gallery`):
+  ``litscan export --gallery --formats png --out docs/img``
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from litscan.errors import UsageError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "export",
+        help="write figures (plotly JSON or the built-in gallery) as HTML, PNG, SVG",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "figures",
+        nargs="*",
+        type=Path,
+        metavar="FIGURE_JSON",
+        help="plotly figure JSON files to re-export",
+    )
+    p.add_argument(
+        "--gallery",
+        action="store_true",
+        help="build the main figures from the embedded data instead",
+    )
+    p.add_argument(
+        "--only",
+        default=None,
+        metavar="NAMES",
+        help="with --gallery: comma-separated figure names (default: all)",
+    )
+    p.add_argument(
+        "--formats",
+        default="png,svg",
+        help="comma-separated: html, png, svg, pdf, json (default: png,svg)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default: next to each JSON file; gallery: out/figures)",
+    )
+    p.add_argument(
+        "--html-js",
+        choices=["cdn", "inline"],
+        default="cdn",
+        help="HTML: load plotly.js from the CDN (small) or embed it (opens offline)",
+    )
+    p.add_argument("--width", type=int, default=1200, help="image width in pixels (1200)")
+    p.add_argument("--height", type=int, default=675, help="image height in pixels (675)")
+    p.add_argument("--scale", type=float, default=1.0, help="PNG resolution multiplier (1)")
+    p.add_argument(
+        "--resamples",
+        type=int,
+        default=200,
+        help="with --gallery: bootstrap resamples per interval (200)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from litscan.export import read_figure, write_figures
+
+    if args.gallery == bool(args.figures):
+        raise UsageError(
+            "give either FIGURE_JSON files or --gallery (not both, not neither)",
+            hint="litscan export out/figures/*.json --formats png,svg",
+        )
+    items = []
+    if args.gallery:
+        from litscan.gallery import FIGURES, main_figures
+
+        names = None
+        if args.only:
+            names = [n.strip() for n in args.only.split(",") if n.strip()]
+            unknown = [n for n in names if n not in FIGURES]
+            if unknown:
+                raise UsageError(
+                    f"unknown gallery figure(s) {unknown}", hint=f"choose from {', '.join(FIGURES)}"
+                )
+        out = args.out or Path("out/figures")
+        for name, fig in main_figures(names, n_resamples=args.resamples).items():
+            items.append((fig, out / name))
+    else:
+        for path in args.figures:
+            fig = read_figure(path)
+            folder = args.out or path.parent
+            items.append((fig, folder / path.stem))
+    written = write_figures(
+        items,
+        args.formats,
+        html_js=args.html_js,
+        width=args.width,
+        height=args.height,
+        scale=args.scale,
+    )
+    for path in written:
+        print(path, file=sys.stdout)
+    return 0

@@ -1,0 +1,178 @@
+"""The main figures, built from the data embedded in the package (no network).
+
+:func:`main_figures` computes each number with :mod:`litscan.aggregate` on the top-venue papers
+(:func:`litscan.datasets.load_venue_papers`, papers with at least one author country) and the
+real OpenAlex aggregates, and draws it with :mod:`litscan.figures`. ``litscan export --gallery
+DIR`` writes them; ``docs/img/*.png`` are its output. The claim presets draw their own figures;
+these are the overview a reader sees first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import plotly.graph_objects as go
+import polars as pl
+
+from litscan import aggregate as ag
+from litscan import datasets
+from litscan import figures as F
+
+__all__ = ["VENUE_SOURCE", "OPENALEX_SOURCE", "FIELD_NAMES", "main_figures", "FIGURES"]
+
+VENUE_SOURCE = "top AI venues (papercopilot paperlists; papers with author countries)"
+OPENALEX_SOURCE = "OpenAlex group_by counts (embedded)"
+FIELD_NAMES = {
+    "AI": "AI (general)",
+    "CV": "Computer vision",
+    "ML": "Machine learning",
+    "NLP": "Language (NLP)",
+    "RO": "Robotics",
+}
+YEARS = (2013, 2025)
+COMPARE = ["US", "CN", "DE", "GB", "JP", "KR", "CA", "FR"]
+
+
+def _venue():
+    t = datasets.load_venue_papers(with_countries_only=True)
+    works = t.works.filter(pl.col("year").is_between(*YEARS))
+    # restrict the universe too: aggregate joins works by id, so papers outside ``works`` would
+    # otherwise stay in (with null group values)
+    wc = t.work_countries.join(
+        works.select(pl.col("id").alias("work_id")), on="work_id", how="semi"
+    )
+    return wc, works
+
+
+def share_trend(n_resamples: int = 200) -> go.Figure:
+    wc, works = _venue()
+    s = ag.country_shares(
+        wc, works=works, by=("country", "year"), counting="fractional", n_resamples=n_resamples
+    )
+    return F.plot_share_trend(
+        s,
+        what="top-venue AI papers",
+        source=VENUE_SOURCE,
+        title="Country shares of top-venue AI papers by year",
+    )
+
+
+def openalex_trend(n_resamples: int = 0) -> go.Figure:
+    counts = datasets.load_openalex_counts().filter(
+        pl.col("label") == "concept:C154945302"
+    )  # Artificial intelligence (legacy concept)
+    s = ag.shares_from_counts(counts, by=("country", "year"))
+    return F.plot_share_trend(
+        s,
+        what="AI works (country counts)",
+        source=OPENALEX_SOURCE + ", concept Artificial "
+        "intelligence; denominator = sum of country counts",
+        title="Country shares of OpenAlex AI works by year",
+        interval_label="no interval",
+    )
+
+
+def activity(n_resamples: int = 200) -> go.Figure:
+    wc, works = _venue()
+    ai = ag.activity_index(
+        wc, works=works, by=("country", "venue_field"), reference=(), n_resamples=n_resamples
+    )
+    return F.plot_activity_heatmap(
+        ai,
+        label_col="venue_field",
+        label_names=FIELD_NAMES,
+        years=YEARS,
+        source=VENUE_SOURCE,
+        n_countries=10,
+        title="Where countries specialise: activity index by venue field",
+    )
+
+
+def highly_cited(n_resamples: int = 200) -> go.Figure:
+    wc, works = _venue()
+    top = ag.highly_cited(works, top=0.10, within=("year", "venue_field"))
+    s = ag.country_shares(
+        wc,
+        works=works,
+        by=("country", "venue_field"),
+        subset=top,
+        counting="both",
+        n_resamples=n_resamples,
+    )
+    s = s.filter(pl.col("venue_field").is_in(["CV", "ML"]))
+    return F.plot_highly_cited(
+        s,
+        facet="venue_field",
+        facet_names=FIELD_NAMES,
+        threshold=0.10,
+        years=YEARS,
+        countries=["US", "CN", "GB", "DE", "CA", "KR"],
+        source=VENUE_SOURCE,
+        title="Who writes the most-cited papers? Top 10 % by citations, within year and field",
+    )
+
+
+def before_after(n_resamples: int = 200) -> go.Figure:
+    wc, works = _venue()
+    after = pl.col("year").is_between(2023, 2025)
+    before = pl.col("year").is_between(2020, 2022)
+    rows = []
+    for c in COMPARE:
+        rows.append(
+            ag.share_difference(
+                wc,
+                ag.Selection(c, after, name=f"{c} 2023-2025"),
+                ag.Selection(c, before, name=f"{c} 2020-2022"),
+                works=works,
+                n_resamples=n_resamples,
+            ).with_columns(pl.lit(c).alias("country_code"))
+        )
+    return F.plot_before_after(
+        pl.concat(rows),
+        before_label="2020–2022",
+        after_label="2023–2025",
+        what="top-venue AI papers",
+        source=VENUE_SOURCE,
+        title="Around the October 2022 US export controls: shares before and after",
+    )
+
+
+def coauthorship(n_resamples: int = 200) -> go.Figure:
+    wc, works = _venue()
+    co = ag.coauthorship(wc, works=works, a="CN", b="US", by="year", n_resamples=n_resamples)
+    return F.plot_coauthorship(co, what="top-venue AI papers", source=VENUE_SOURCE)
+
+
+def classifier_eval() -> go.Figure | None:
+    """Per-label evaluation of the shipped classifiers, if :mod:`litscan.classify` provides it."""
+    try:
+        from litscan import classify
+    except ImportError:  # pragma: no cover - module landing concurrently
+        return None
+    fn = getattr(classify, "evaluation", None) or getattr(classify, "evaluate_shipped", None)
+    if fn is None:
+        return None
+    return F.plot_classifier_eval(fn(), source="held-out labelled papers (see model card)")
+
+
+FIGURES: dict[str, Callable[..., go.Figure | None]] = {
+    "share_trend": share_trend,
+    "openalex_trend": openalex_trend,
+    "activity_index": activity,
+    "highly_cited": highly_cited,
+    "before_after": before_after,
+    "coauthorship_cn_us": coauthorship,
+    "classifier_eval": classifier_eval,
+}
+
+
+def main_figures(names: list[str] | None = None, *, n_resamples: int = 200) -> dict[str, go.Figure]:
+    """``{name: figure}`` for the main figures (those whose inputs are available)."""
+    out: dict[str, go.Figure] = {}
+    for name, fn in FIGURES.items():
+        if names is not None and name not in names:
+            continue
+        fig = fn() if name == "classifier_eval" else fn(n_resamples=n_resamples)
+        if fig is not None:
+            out[name] = fig
+    return out
