@@ -194,7 +194,7 @@ def describe(
     return " · ".join(parts)
 
 
-def _wrap(text: str, width: int = 120) -> list[str]:
+def _wrap(text: str, width: int = 150) -> list[str]:
     """Split a subtitle into lines of at most ~``width`` characters at its `` · `` separators."""
     lines: list[str] = []
     for para in text.split("<br>"):
