@@ -29,7 +29,9 @@ import hashlib
 import io
 import json
 import os
+import queue
 import sys
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -753,6 +755,48 @@ def iter_jsonl_batches(path: str, batch_bytes: int = DEFAULT_BATCH_BYTES) -> Ite
             yield b"".join(pending)
 
 
+def _prefetch(it: Iterator[bytes], depth: int = 1) -> Iterator[bytes]:
+    """Run ``it`` (decompression: zlib releases the GIL) in a thread, ``depth`` items ahead, so
+    it overlaps with parsing. Producer errors are re-raised in the consumer; memory grows by at
+    most ``depth`` items."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for item in it:
+                while not stop.is_set():
+                    try:
+                        q.put(("ok", item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(("ok", done))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            q.put(("err", exc))
+
+    thread = threading.Thread(target=produce, name="litscan-gunzip", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, item = q.get()
+            if kind == "err":
+                raise item
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
+
+
 def iter_partition_frames(
     part: Partition,
     *,
@@ -771,7 +815,7 @@ def iter_partition_frames(
             assert isinstance(frame, pl.DataFrame)
             yield conform(frame), "json"
         return
-    for buf in iter_jsonl_batches(part.path, batch_bytes):
+    for buf in _prefetch(iter_jsonl_batches(part.path, batch_bytes)):
         try:
             yield parse_jsonl(buf), "polars"
         except pl.exceptions.PolarsError:
