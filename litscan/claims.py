@@ -765,6 +765,7 @@ def _records_tables(preset: Preset, base: dict) -> dict[str, pl.DataFrame]:
         return out
     countries = list(preset.countries)
     n_res = min(preset.resamples, 200)
+    out["examples"] = _examples(works, wc, labels)
     try:
         by_year = ag.country_shares(
             wc,
@@ -813,6 +814,35 @@ def _records_tables(preset: Preset, base: dict) -> dict[str, pl.DataFrame]:
     except (InputDataError, UsageError):
         pass
     return out
+
+
+def _examples(
+    works: pl.DataFrame, wc: pl.DataFrame, labels: pl.DataFrame | None, n: int = 5
+) -> pl.DataFrame:
+    """The ``n`` most cited works per label (and overall), to let readers check the labels."""
+    cols = ["id", "title", "source", "year", "cited_by_count"]
+    cols = [c for c in cols if c in works.columns]
+    countries = (
+        wc.filter(pl.col("country_code").is_not_null())
+        .group_by("work_id")
+        .agg(pl.col("country_code").sort().str.join(" ").alias("countries"))
+    )
+    w = works.select(cols).join(countries, left_on="id", right_on="work_id", how="left")
+    frames = [
+        w.sort("cited_by_count", descending=True, nulls_last=True)
+        .head(n)
+        .with_columns(pl.lit("all").alias("label"))
+    ]
+    if labels is not None:
+        for lab in sorted(set(labels.get_column("label").to_list())):
+            ids = labels.filter(pl.col("label") == lab).select(pl.col("work_id").alias("id"))
+            frames.append(
+                w.join(ids, on="id", how="semi")
+                .sort("cited_by_count", descending=True, nulls_last=True)
+                .head(n)
+                .with_columns(pl.lit(lab).alias("label"))
+            )
+    return pl.concat(frames, how="vertical_relaxed")
 
 
 def _counts_tables(preset: Preset, ev: Evidence) -> dict[str, pl.DataFrame]:

@@ -485,6 +485,17 @@ def render_html(
                 ],
             )
         )
+    if "examples" in run.tables:
+        parts.append(
+            "<h2>Most cited works per label</h2><p class='muted'>To check what the "
+            "labels select (citations as in the data).</p>"
+        )
+        parts.append(
+            _table_html(
+                run.tables["examples"],
+                ["label", "title", "source", "year", "cited_by_count", "countries"],
+            )
+        )
     if manifest:
         parts.append("<h2>Provenance</h2><table>")
         for k, v in manifest.items():
