@@ -1054,16 +1054,22 @@ def _run_spark(todo: Sequence[Partition], task, workers: int | None):
         raise UsageError("--engine spark needs pyspark", hint="pip install pyspark") from None
     spark = SparkSession.getActiveSession()
     own = spark is None
-    if own:
+    if own:  # local mode: executors run this interpreter (litscan must be importable there)
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         spark = (
             SparkSession.builder.master(f"local[{workers or '*'}]")
             .appName("litscan-ingest")
             .config("spark.ui.enabled", "false")
             .getOrCreate()
         )
-    try:
-        rdd = spark.sparkContext.parallelize(list(todo), max(1, len(todo)))
-        yield from rdd.map(task).toLocalIterator()
+    sc = spark.sparkContext
+    if own:
+        sc.setLogLevel("ERROR")
+    try:  # waves of defaultParallelism partitions, so the state file advances as they finish
+        step = max(1, sc.defaultParallelism)
+        for i in range(0, len(todo), step):
+            chunk = list(todo[i : i + step])
+            yield from sc.parallelize(chunk, len(chunk)).map(task).collect()
     finally:
         if own:
             spark.stop()

@@ -275,9 +275,26 @@ def test_batches_bound_memory_and_split_on_lines(raw_bytes, tmp_path):
     assert b"".join(batches) == raw_bytes
 
 
-def test_dask_engine_runs_the_same_step(tmp_path, raw_works, expected):
+def test_dask_engine_runs_the_same_step(tmp_path, raw_works):
     pytest.importorskip("dask")
-    write_snapshot(tmp_path / "snap", raw_works, fmt="jsonl")
+    recs = raw_works[:300]
+    write_snapshot(tmp_path / "snap", recs, fmt="jsonl", n_parts=3)
     report = ing.ingest(tmp_path / "snap", tmp_path / "out", engine="dask", workers=2)
-    assert not report.failed and len(report.results) == 4
-    assert_tables_equal(ing.read_tables(tmp_path / "out"), expected)
+    assert not report.failed and len(report.results) == 3
+    assert_tables_equal(ing.read_tables(tmp_path / "out"), normalize_works(recs))
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # pyspark warns about pandas >= 3
+def test_spark_engine_runs_the_same_step(tmp_path, raw_works):
+    """Spark local mode (needs pyspark and a Java 17+ runtime; skipped without them)."""
+    pytest.importorskip("pyspark")
+    import shutil
+
+    if shutil.which("java") is None:
+        pytest.skip("no Java runtime for Spark")
+    recs = raw_works[:120]
+    write_snapshot(tmp_path / "snap", recs, fmt="jsonl", n_parts=2)
+    report = ing.ingest(tmp_path / "snap", tmp_path / "out", engine="spark", workers=2)
+    assert [r.status for r in report.results] == ["done", "done"]
+    assert_tables_equal(ing.read_tables(tmp_path / "out"), normalize_works(recs))
