@@ -33,12 +33,13 @@ from sklearn.model_selection import StratifiedKFold
 
 from litscan.errors import InputDataError, ModelError, UsageError
 from litscan.labels import (
-    ALL_LABELS,
     CATEGORY_LABELS,
     LEARNED_LABELS,
     LLM_TERMS,
+    RULE_LABELS,
     TASK_LABELS,
     document_text,
+    normalize_text,
     surveillance_terms,
     term_regex,
 )
@@ -64,6 +65,20 @@ FORMAT_VERSION = 1
 ARXIV_SPLIT = {"train": ("0000", "2510"), "test": ("2511", "2512")}
 CSET_TEST_FRACTION = 0.2
 SEED = 0
+
+
+class _NgramAnalyzer:
+    """Word n-grams of an already-normalised document (picklable, no regex)."""
+
+    def __init__(self, lo: int, hi: int) -> None:
+        self.lo, self.hi = lo, hi
+
+    def __call__(self, doc: str) -> list[str]:
+        toks = doc.split()
+        out = list(toks) if self.lo == 1 else []
+        for n in range(max(self.lo, 2), self.hi + 1):
+            out += [" ".join(toks[i:i + n]) for i in range(len(toks) - n + 1)]
+        return out
 
 
 def best_f1_threshold(y: np.ndarray, score: np.ndarray) -> tuple[float, float]:
@@ -104,9 +119,12 @@ class TopicClassifier(BaseEstimator):
 
     # -- features ---------------------------------------------------------------------------
     def _hasher(self) -> HashingVectorizer:
+        # Documents are already normalised to [0-9a-z ] (document_text), so tokens are str.split();
+        # a plain-Python analyzer is faster than the regex one and yields the same n-grams.
+        lo, hi = self.ngram_range
         return HashingVectorizer(
-            n_features=self.n_features, ngram_range=tuple(self.ngram_range), alternate_sign=False,
-            norm=None, lowercase=False, token_pattern=r"\b\w+\b", dtype=np.float32,
+            n_features=self.n_features, analyzer=_NgramAnalyzer(lo, hi), alternate_sign=False,
+            norm=None, dtype=np.float32,
         )
 
     def _counts(self, texts: Sequence[str]) -> sp.csr_matrix:
@@ -128,7 +146,10 @@ class TopicClassifier(BaseEstimator):
         return LogisticRegression(C=self.C, solver="liblinear", max_iter=1000,
                                   random_state=self.random_state)
 
-    def fit(self, texts: Sequence[str], Y: np.ndarray) -> TopicClassifier:
+    def fit(self, texts: Sequence[str], Y: np.ndarray,
+            threshold_rows: np.ndarray | None = None) -> TopicClassifier:
+        """``threshold_rows`` (n_docs, n_labels) bool, optional: rows whose out-of-fold scores
+        choose each label's threshold (default: all rows with a known label)."""
         Y = np.asarray(Y, dtype=np.int8)
         if Y.shape != (len(texts), len(self.labels)):
             raise UsageError(f"Y has shape {Y.shape}; expected ({len(texts)}, {len(self.labels)})")
@@ -145,12 +166,14 @@ class TopicClassifier(BaseEstimator):
         for j, _label in enumerate(self.labels):
             rows = np.flatnonzero(Y[:, j] >= 0)
             Xj, yj = X[rows], Y[rows, j].astype(bool)
-            oof = np.zeros(len(rows))
-            folds = StratifiedKFold(self.cv_folds, shuffle=True, random_state=self.random_state)
-            for tr, va in folds.split(np.zeros(len(rows)), yj):
-                m = self._lr().fit(Xj[tr], yj[tr])
-                oof[va] = m.predict_proba(Xj[va])[:, 1]
-            thresholds[j], oof_f1[j] = best_f1_threshold(yj, oof)
+            if self.cv_folds >= 2:  # cv_folds=0: no threshold search (0.5), e.g. for benchmarks
+                oof = np.zeros(len(rows))
+                folds = StratifiedKFold(self.cv_folds, shuffle=True, random_state=self.random_state)
+                for tr, va in folds.split(np.zeros(len(rows)), yj):
+                    m = self._lr().fit(Xj[tr], yj[tr])
+                    oof[va] = m.predict_proba(Xj[va])[:, 1]
+                sel = np.ones(len(rows), bool) if threshold_rows is None else threshold_rows[rows, j]
+                thresholds[j], oof_f1[j] = best_f1_threshold(yj[sel], oof[sel])
             m = self._lr().fit(Xj, yj)
             coef[j] = m.coef_[0]
             intercept[j] = m.intercept_[0]
@@ -282,15 +305,30 @@ def _check_columns(df: pl.DataFrame, where: str) -> pl.DataFrame:
 
 # -- prediction -----------------------------------------------------------------------------
 @cache
-def _rule_regexes() -> dict:
-    return {"llm": term_regex(LLM_TERMS),
-            **{label: term_regex(terms) for label, terms in surveillance_terms().items()}}
+def _rule_matcher() -> tuple:
+    """One regex over every rule term (one pass per text) and term -> rule labels."""
+    owner: dict[str, set[str]] = {}
+    for label, terms in {"llm": LLM_TERMS, **surveillance_terms()}.items():
+        for term in terms:
+            owner.setdefault(normalize_text(term), set()).add(label)
+    return term_regex(owner), owner
+
+
+def rule_hits(texts: Sequence[str]) -> dict[str, np.ndarray]:
+    """Rule label -> boolean array: does a (normalised) text contain one of the label's terms."""
+    rx, owner = _rule_matcher()
+    out = {lab: np.zeros(len(texts), dtype=bool) for lab in ("llm", *TASK_LABELS)}
+    for i, t in enumerate(texts):
+        for term in set(rx.findall(t)):
+            for lab in owner[term]:
+                out[lab][i] = True
+    return out
 
 
 def predict(df, model: TopicClassifier | None = None) -> pl.DataFrame:
     """Label every row of ``df`` (polars or pandas; columns id, title, abstract).
 
-    Returns ``id`` and, for every label in :data:`litscan.labels.ALL_LABELS`, ``<label>`` (Int8
+    Returns ``id`` and, for every label (the model's learned labels, then the rule labels), ``<label>`` (Int8
     0/1) and ``p_<label>`` (Float64 in [0, 1]). Rule labels: ``p_llm`` is 1.0/0.0 (term match);
     a surveillance task's score is ``p_cv`` when its terms match and 0 otherwise.
     """
@@ -308,20 +346,20 @@ def predict(df, model: TopicClassifier | None = None) -> pl.DataFrame:
     for j, label in enumerate(model.labels):
         cols[label] = flags[:, j]
         cols[f"p_{label}"] = proba[:, j]
-    rx = _rule_regexes()
-    cols["llm"] = np.array([rx["llm"].search(t) is not None for t in texts], dtype=bool)
+    hits = rule_hits(texts)
+    cols["llm"] = hits["llm"]
     cols["p_llm"] = cols["llm"].astype(float)
     cv, p_cv = cols.get("cv", np.zeros(len(texts), bool)), cols.get("p_cv", np.zeros(len(texts)))
     surv, p_surv = np.zeros(len(texts), bool), np.zeros(len(texts))
     for label in TASK_LABELS:
-        hit = np.array([rx[label].search(t) is not None for t in texts], dtype=bool)
+        hit = hits[label]
         cols[label] = hit & cv
         cols[f"p_{label}"] = np.where(hit, p_cv, 0.0)
         surv |= cols[label]
         p_surv = np.maximum(p_surv, cols[f"p_{label}"])
     cols["surveillance"], cols["p_surveillance"] = surv, p_surv
     out = {"id": df["id"]}
-    for label in ALL_LABELS:
+    for label in (*model.labels, *RULE_LABELS):
         out[label] = pl.Series(label, cols[label].astype(np.int8), dtype=pl.Int8)
         out[f"p_{label}"] = pl.Series(f"p_{label}", np.clip(cols[f"p_{label}"], 0.0, 1.0), dtype=pl.Float64)
     return pl.DataFrame(out)
@@ -401,8 +439,11 @@ def load_cset(data_dir: Path) -> pl.DataFrame:
     return df.with_columns(pl.Series("split", np.where(test, "test", "train")))
 
 
-def load_training_data(data_dir: str | Path | None = None) -> tuple[list[str], np.ndarray]:
-    """Training pool: arXiv listings (train split, all labels) + CSET train split (``ai`` only)."""
+def load_training_data(data_dir: str | Path | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Training pool: arXiv listings (train split, all labels) + CSET train split (``ai`` only).
+
+    Returns texts, Y (int8, -1 = unknown) and the threshold rows: ``ai``'s threshold is chosen on
+    the CSET rows only (a sample of *all* arXiv, 10% AI), since the listings are 94% AI."""
     data_dir = Path(data_dir) if data_dir else default_data_dir()
     ax = load_arxiv(data_dir).filter(pl.col("split") == "train")
     cs = load_cset(data_dir).filter(pl.col("split") == "train")
@@ -412,14 +453,16 @@ def load_training_data(data_dir: str | Path | None = None) -> tuple[list[str], n
     for j, label in enumerate(LEARNED_LABELS):
         Y[: ax.height, j] = ax[f"y_{label}"].to_numpy()
     Y[ax.height:, LEARNED_LABELS.index("ai")] = cs["y_ai"].to_numpy()
-    return texts, Y
+    thr_rows = Y >= 0
+    thr_rows[: ax.height, LEARNED_LABELS.index("ai")] = False
+    return texts, Y, thr_rows
 
 
 def train_default(data_dir: str | Path | None = None, out: str | Path | None = None,
                   **params) -> TopicClassifier:
     """Rebuild the shipped model from ../shared/data (or ``data_dir``); deterministic."""
-    texts, Y = load_training_data(data_dir)
-    model = TopicClassifier(**params).fit(texts, Y)
+    texts, Y, thr_rows = load_training_data(data_dir)
+    model = TopicClassifier(**params).fit(texts, Y, threshold_rows=thr_rows)
     meta = {
         "trained_on": {"arxiv_listings": f"id_yymm <= {ARXIV_SPLIT['train'][1]} (test {ARXIV_SPLIT['test']} held out)",
                        "cset_dev": f"random {1 - CSET_TEST_FRACTION:.0%} (seed {SEED})"},

@@ -23,7 +23,7 @@ from litscan.labels import (
 # Quality floors on the fixed validation slice below: set a little under the measured values
 # (measured with the shipped model, see docs/model_card.md), so a broken model fails.
 FLOORS = {"cv": 0.85, "nlp": 0.62, "ro": 0.72, "ml": 0.62}
-AI_FLOOR_CSET = 0.85
+AI_FLOOR_CSET = 0.72
 
 
 def test_normalize_both_surface_forms_agree():
