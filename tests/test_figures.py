@@ -35,7 +35,11 @@ def shares(venue):
 
 
 def _lines(fig: go.Figure) -> dict[str, go.Scatter]:
-    return {t.legendgroup: t for t in fig.data if t.mode and "lines" in t.mode}
+    return {
+        t.legendgroup: t
+        for t in fig.data
+        if isinstance(t, go.Scatter) and t.fill is None and t.mode and "lines" in t.mode
+    }
 
 
 def _close(a, b, tol=1e-9):
@@ -80,6 +84,7 @@ def test_share_trend_values_bands_and_labels(shares):
         assert _close(tr.y, [100 * v for v in exp["share"]])
         assert tr.line.color == F.country_color(code)
         band = next(t for t in fig.data if t.fill == "toself" and t.legendgroup == code)
+        assert band.mode == "lines"  # no stray markers on the band outline
         n = exp.height
         assert _close(band.y[:n], [100 * v for v in exp["hi"]])
         assert _close(band.y[n:], [100 * v for v in exp["lo"]][::-1])
