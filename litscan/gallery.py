@@ -144,15 +144,41 @@ def coauthorship(n_resamples: int = 200) -> go.Figure:
 
 
 def classifier_eval() -> go.Figure | None:
-    """Per-label evaluation of the shipped classifiers, if :mod:`litscan.classify` provides it."""
-    try:
-        from litscan import classify
-    except ImportError:  # pragma: no cover - module landing concurrently
+    """Precision/recall of the shipped classifiers on the held-out (out-of-time) arXiv listings,
+    with the keyword baseline; ``None`` when the labelled data (``../shared/data``) is absent."""
+    from litscan import classify
+    from litscan.labels import LEARNED_LABELS, document_text
+
+    data = classify.default_data_dir()
+    if not (data / classify.ARXIV_FILE).is_file():
         return None
-    fn = getattr(classify, "evaluation", None) or getattr(classify, "evaluate_shipped", None)
-    if fn is None:
-        return None
-    return F.plot_classifier_eval(fn(), source="held-out labelled papers (see model card)")
+    test = classify.load_arxiv(data).filter(pl.col("split") == "test")
+    pred = classify.predict(test.select("id", "title", "abstract"))
+    texts = [document_text(t, a) for t, a in zip(test["title"], test["abstract"], strict=True)]
+    rows = []
+    for lab in LEARNED_LABELS:
+        y = test[f"y_{lab}"].to_numpy()
+        rows.append(
+            {
+                "dataset": "litscan classifier",
+                "label": lab,
+                **classify.prf(y, (pred[lab] == 1).to_numpy()),
+            }
+        )
+        rows.append(
+            {
+                "dataset": "keyword baseline",
+                "label": lab,
+                **classify.prf(y, classify.keyword_baseline(texts, lab)),
+            }
+        )
+    lo, hi = classify.ARXIV_SPLIT["test"]
+    return F.plot_classifier_eval(
+        pl.DataFrame(rows),
+        title="Topic classifiers vs a keyword baseline: precision and recall per label",
+        source=f"arXiv cs listings {lo}–{hi} held out by time ({test.height:,} papers; "
+        "labels = arXiv categories)",
+    )
 
 
 FIGURES: dict[str, Callable[..., go.Figure | None]] = {
