@@ -30,6 +30,8 @@ plot_coauthorship          ``a, b, share_ab, share_ab_of_a, share_ab_of_b`` and 
                            ``_hi`` (+ ``year``) — :func:`litscan.aggregate.coauthorship`
 plot_classifier_eval       ``label, precision, recall`` (+ ``f1, dataset, support``) —
                            the per-label evaluation of :mod:`litscan.classify`
+plot_claims                ``id, diff, lo, hi, verdict`` (+ ``text, counting``) — each claim's
+                           primary estimate (A − B) from :mod:`litscan.claims`
 =========================  =================================================================
 """
 
@@ -58,6 +60,8 @@ __all__ = [
     "plot_before_after",
     "plot_coauthorship",
     "plot_classifier_eval",
+    "plot_claims",
+    "VERDICT_STYLES",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -1151,4 +1155,129 @@ def plot_classifier_eval(
         legend=dict(orientation="h", x=1.0, xanchor="right", y=1.02, yanchor="bottom"),
     )
     fig.update_xaxes(ticks="", tickangle=0 if len(labels) <= 8 else -30)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# 7. verdicts: every claim's A − B with its interval
+# --------------------------------------------------------------------------------------------
+
+#: Verdict styles: colour (Okabe-Ito, not a country colour pair) *and* marker symbol, so the
+#: verdict reads without colour vision.
+VERDICT_STYLES: dict[str, tuple[str, str]] = {
+    "supported": (OKABE_ITO["bluish_green"], "circle"),
+    "contradicted": (OKABE_ITO["reddish_purple"], "x"),
+    "inconclusive": ("#777777", "diamond-open"),
+}
+
+
+def plot_claims(
+    frame: pl.DataFrame,
+    *,
+    title: str | None = None,
+    source: str | None = None,
+    counting: str | None = None,
+    years: Any = None,
+) -> go.Figure:
+    """Forest plot of claims: each claim's difference A − B (percentage points) with its 95 %
+    interval, marked by verdict (supported / contradicted / inconclusive: colour and symbol).
+
+    ``frame``: ``id, diff, lo, hi, verdict`` (shares as fractions) and optionally ``text`` (shown
+    under the id), ``op`` (``>`` or ``<``: the claimed side is shaded), ``counting``. Rows with a
+    null ``diff`` (not testable) are listed with their verdict at 0.
+    """
+    where = "plot_claims"
+    df = _frame(frame, where)
+    _require(df, ["id", "diff", "lo", "hi", "verdict"], where, "the claims' primary estimates")
+    if counting is None and "counting" in df.columns:
+        vals = df.get_column("counting").drop_nulls().unique().to_list()
+        counting = vals[0] if len(vals) == 1 else None
+    rows = list(df.iter_rows(named=True))
+    labels = []
+    for r in rows:
+        text = r.get("text")
+        lab = f"<b>{r['id']}</b>"
+        if text:
+            short = text if len(text) <= 60 else text[:57] + "…"
+            lab += f"<br><span style='font-size:12px;color:#555555'>{short}</span>"
+        labels.append(lab)
+    fig = go.Figure()
+    fig.add_vline(x=0, line=dict(color="#333333", width=1.2))
+
+    def _num(v: Any) -> bool:
+        return v is not None and not (isinstance(v, float) and math.isnan(v))
+
+    untestable = [i for i, r in enumerate(rows) if not _num(r["diff"])]
+    for verdict in list(VERDICT_STYLES) + sorted(
+        {r["verdict"] for r in rows} - set(VERDICT_STYLES)
+    ):
+        idx = [i for i, r in enumerate(rows) if r["verdict"] == verdict and i not in untestable]
+        if not idx:
+            continue
+        color, symbol = VERDICT_STYLES.get(verdict, ("#AAAAAA", "circle-open"))
+        xs = [100 * rows[i]["diff"] for i in idx]
+        lo = [100 * (rows[i]["diff"] - rows[i]["lo"]) if _num(rows[i]["lo"]) else None for i in idx]
+        hi = [100 * (rows[i]["hi"] - rows[i]["diff"]) if _num(rows[i]["hi"]) else None for i in idx]
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=[labels[i] for i in idx],
+                mode="markers",
+                name=verdict,
+                marker=dict(size=14, color=color, symbol=symbol, line=dict(color=color, width=2.5)),
+                error_x=dict(
+                    type="data",
+                    symmetric=False,
+                    array=hi,
+                    arrayminus=lo,
+                    color=color,
+                    thickness=2.5,
+                    width=6,
+                ),
+                hovertemplate="%{y}<br>A − B = %{x:+.2f} points<extra>" + verdict + "</extra>",
+            )
+        )
+    ends = [0.0]
+    for r in rows:
+        for k in ("diff", "lo", "hi"):
+            if _num(r[k]):
+                ends.append(100 * r[k])
+    span = max(ends) - min(ends) or 1.0
+    right = max(ends) + (0.45 if untestable else 0.06) * span
+    fig.update_xaxes(range=[min(ends) - 0.06 * span, right])
+    if untestable:
+        # keep the rows on the axis, with the verdict written instead of a misleading point
+        fig.add_trace(
+            go.Scatter(
+                x=[0] * len(untestable),
+                y=[labels[i] for i in untestable],
+                mode="text",
+                text=[f"  {rows[i]['verdict']}" for i in untestable],
+                textposition="middle right",
+                textfont=dict(size=13, color="#777777"),
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+    if title is None:
+        title = "Claims: difference between the compared shares, with 95 % intervals"
+    sub = describe(
+        counting=counting,
+        years=years,
+        source=source,
+        extra="A − B in percentage points; supported when the interval lies on the claimed "
+        "side of 0",
+    )
+    _layout(fig, title, sub)
+    fig.update_xaxes(
+        title_text="A − B (percentage points)",
+        zeroline=False,
+        showgrid=True,
+        gridcolor="#EEEEEE",
+    )
+    fig.update_yaxes(autorange="reversed", ticks="", showline=False, automargin=True)
+    fig.update_layout(
+        legend=dict(orientation="h", x=0, xanchor="left", y=-0.15, yanchor="top"),
+        margin=dict(l=40, b=100),
+    )
     return fig

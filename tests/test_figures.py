@@ -315,3 +315,31 @@ def test_same_country_same_colour_across_figures(shares, top_shares):
     )
     assert _lines(trend)["CN"].line.color == hc.data[1].marker.color[0] == "#D55E00"
     assert _lines(trend)["US"].line.color == hc.data[1].marker.color[1] == "#0072B2"
+
+
+# -- claims forest plot ------------------------------------------------------------------------
+
+
+def test_plot_claims_marks_verdicts_by_colour_and_symbol():
+    frame = pl.DataFrame(
+        {
+            "id": ["a", "b", "c", "d"],
+            "text": ["CN > US", "US > CN", "CN share fell", "arXiv half"],
+            "diff": [0.05, -0.02, 0.001, None],
+            "lo": [0.03, -0.03, -0.01, None],
+            "hi": [0.07, -0.01, 0.012, None],
+            "verdict": ["supported", "contradicted", "inconclusive", "not testable on this data"],
+        }
+    )
+    fig = F.plot_claims(frame, source="embedded data")
+    by_name = {t.name: t for t in fig.data if t.mode == "markers"}
+    assert set(by_name) == {"supported", "contradicted", "inconclusive"}
+    assert by_name["supported"].x == (5.0,)
+    assert by_name["supported"].error_x.arrayminus == pytest.approx((2.0,))
+    assert by_name["contradicted"].marker.symbol == "x"
+    assert by_name["supported"].marker.color != by_name["contradicted"].marker.color
+    text = next(t for t in fig.data if t.mode == "text")
+    assert "not testable" in text.text[0]  # no point drawn for an untestable claim
+    assert "data: embedded data" in fig.layout.title.subtitle.text
+    with pytest.raises(InputDataError, match="verdict"):
+        F.plot_claims(frame.drop("verdict"))
