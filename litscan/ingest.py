@@ -66,7 +66,8 @@ __all__ = [
 
 TABLE_NAMES = ("works", "authorships", "work_countries", "work_topics")
 STATE_FILE = "_ingest_state.json"
-DEFAULT_BATCH_BYTES = 64 * 1024 * 1024
+DEFAULT_BATCH_BYTES = 4 * 1024 * 1024  # measured: smaller batches are faster and lighter
+WRITE_BUFFER_BYTES = 32 * 1024 * 1024  # kept rows buffered per parquet row group
 DEFAULT_BATCH_ROWS = 20_000
 
 _S = pl.String
@@ -875,22 +876,38 @@ class _PartWriter:
         self.final = {t: out / t / f"part-{key}.parquet" for t in TABLE_NAMES}
         self.tmp = {t: p.with_name(p.name + ".tmp") for t, p in self.final.items()}
         self.writers: dict[str, Any] = {}
+        self.buffer: list[Tables] = []
+        self.buffered = 0
 
     def write(self, tables: Tables) -> None:
+        """Buffer ``tables`` (as Arrow, zero-copy); flush them as one row group once about
+        WRITE_BUFFER_BYTES are held (small batches parse fastest but make poor row groups)."""
+        self.buffer.append({n: getattr(tables, n).to_arrow() for n in TABLE_NAMES})
+        self.buffered += sum(t.nbytes for t in self.buffer[-1].values())
+        if self.buffered >= WRITE_BUFFER_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
+        if not self.buffer:
+            return
         for name in TABLE_NAMES:
-            table = getattr(tables, name).to_arrow()
+            table = pa.concat_tables([b[name] for b in self.buffer])
             w = self.writers.get(name)
             if w is None:
                 self.tmp[name].parent.mkdir(parents=True, exist_ok=True)
                 w = pq.ParquetWriter(self.tmp[name], table.schema, compression="zstd")
                 self.writers[name] = w
-            w.write_table(table)
+            w.write_table(table, row_group_size=max(1, table.num_rows))
+        self.buffer, self.buffered = [], 0
 
     def commit(self) -> None:
+        self.flush()
         if not self.writers:  # nothing kept: still write empty tables so every part has files
             self.write(_empty_tables())
+            self.flush()
         for w in self.writers.values():
             w.close()
         self.writers = {}
@@ -898,6 +915,7 @@ class _PartWriter:
             os.replace(self.tmp[name], self.final[name])
 
     def abort(self) -> None:
+        self.buffer, self.buffered = [], 0
         for w in self.writers.values():
             try:
                 w.close()
