@@ -316,7 +316,12 @@ def country_coverage(
         .agg(
             pl.len().cast(pl.Int32).alias("n_authors"),
             (pl.col(column).list.len() == 0).sum().cast(pl.Int32).alias("n_authors_no_country"),
-            pl.col(column).flatten().drop_nulls().n_unique().cast(pl.Int32).alias("n_countries"),
+            pl.col(column)
+            .list.explode(keep_nulls=False, empty_as_null=False)
+            .drop_nulls()
+            .n_unique()
+            .cast(pl.Int32)
+            .alias("n_countries"),
         )
         .sort("work_id")
     )

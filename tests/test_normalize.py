@@ -188,3 +188,17 @@ def test_property_fractional_weights_sum_to_one(works):
         distinct = {c for cc in authors for c in cc}
         whole = sums.filter(pl.col("work_id") == f"W{i}")["whole"][0]
         assert whole == (len(distinct) if distinct else 1.0)
+
+
+def test_country_coverage_by_hand(raw_works, tables):
+    from litscan.normalize import country_coverage
+
+    cov = {r["work_id"]: r for r in country_coverage(tables.authorships).iter_rows(named=True)}
+    for w in raw_works:
+        auth = w.get("authorships") or []
+        if not auth:
+            continue
+        r = cov[w["id"].split("/")[-1]]
+        assert r["n_authors"] == len(auth)
+        assert r["n_authors_no_country"] == sum(1 for a in auth if not a.get("countries"))
+        assert r["n_countries"] == len({c for a in auth for c in a.get("countries") or []})
