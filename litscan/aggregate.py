@@ -281,10 +281,14 @@ def _group_frame(
     work_cols = [g for g in groups if g != "label"]
     if work_cols:
         _need(works, ["id", *work_cols], "works", where)
-        if works is not None:
-            frame = frame.join(
-                works.select(pl.col("id").alias("work_id"), *work_cols), on="work_id", how="left"
-            )
+    if works is not None:
+        # a given works table is the population: works absent from it are not counted
+        # (a filtered works table narrows the counts instead of adding a null group)
+        frame = frame.join(
+            works.select(pl.col("id").alias("work_id"), *work_cols).unique("work_id"),
+            on="work_id",
+            how="inner",
+        )
     if "label" in groups:
         _need(work_labels, ["work_id", "label", "flag"], "work_labels", where)
         if work_labels is not None:
@@ -770,7 +774,7 @@ def _selection_rows(
 ) -> tuple[pl.DataFrame, int, int]:
     needed: list[str] = []
     if sel.where is not None:
-        needed = list(sel.where.meta.root_names())
+        needed = list(dict.fromkeys(sel.where.meta.root_names()))  # an expr may name a column twice
     if "country_code" in needed:
         raise UsageError(f"{where}: 'where' may not use country_code; use Selection.country")
     base = _base(

@@ -243,3 +243,33 @@ def test_cli_shares(tmp_path, shared_data, capsys):
     capsys.readouterr()
     assert main(["shares", str(src), "--by", "nope", "--out", str(out)]) == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_filtered_works_table_narrows_the_population():
+    """A works table filtered to some years is the population: no null-year group appears and
+    the counts equal those of a work_countries table filtered to the same works by hand."""
+    from litscan.datasets import load_venue_papers
+
+    t = load_venue_papers()
+    recent = t.works.filter(pl.col("year") >= 2023)
+    got = ag.country_shares(t.work_countries, works=recent, by="year", n_resamples=0)
+    assert set(got["year"].drop_nulls()) == {2023, 2024, 2025}
+    assert got["year"].null_count() == 0
+    ids = set(recent["id"])
+    by_hand = t.work_countries.filter(
+        pl.col("work_id").is_in(list(ids)) & (pl.col("country_code") == "CN")
+    )["fractional"].sum()
+    cn = got.filter(pl.col("country_code") == "CN")["works"].sum()
+    assert cn == pytest.approx(by_hand)
+
+
+def test_before_after_with_window():
+    from litscan.datasets import load_venue_papers
+
+    t = load_venue_papers()
+    works = t.works.with_columns(pl.date(pl.col("year"), 6, 1).alias("publication_date"))
+    out = ag.before_after(
+        t.work_countries, works=works, window_years=2, countries=["CN"], n_resamples=50
+    )
+    assert out.height == 1 and out["country_code"][0] == "CN"
+    assert out["lo"][0] <= out["diff"][0] <= out["hi"][0]
