@@ -29,8 +29,9 @@ run: venv chromium
 test: venv chromium
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests --nbmake notebooks
 
-## figures: one PNG per main figure under $(OUT)/figures
+## figures: the main figures (PNG, SVG) under $(OUT)/figures, plus every preset's figures
 figures: venv chromium
+	$(BIN)/litscan export --gallery --formats png,svg --out $(OUT)/figures
 	$(BIN)/litscan run --all --offline --out $(OUT) --formats html,png,svg
 
 ## lab: JupyterLab on the notebooks

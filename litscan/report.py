@@ -165,41 +165,38 @@ def _table_html(df: pl.DataFrame, cols: Sequence[str], max_rows: int = 60) -> st
 # --------------------------------------------------------------------------------------------
 
 
-def _claims_figure(run: RunResult):
-    """Forest plot: each claim's A − B with its interval (primary counting)."""
-    import plotly.graph_objects as go
-
-    rows = [r for r in run.results if r.primary is not None]
-    if not rows:
-        return None
-    fig = go.Figure()
-    ys = [r.claim.id for r in rows]
-    xs = [r.primary.diff * 100 for r in rows]
-    lo = [(r.primary.diff - r.primary.lo) * 100 for r in rows]
-    hi = [(r.primary.hi - r.primary.diff) * 100 for r in rows]
-    colors = [_COLORS.get(r.verdict, "#555") for r in rows]
-    fig.add_trace(
-        go.Scatter(
-            x=xs,
-            y=ys,
-            mode="markers",
-            marker=dict(size=12, color=colors),
-            error_x=dict(type="data", array=hi, arrayminus=lo, thickness=2),
-            text=[r.verdict for r in rows],
-            name="A − B",
-            hovertemplate="%{y}: %{x:.1f} pts (%{text})<extra></extra>",
+def claims_frame(run: RunResult) -> pl.DataFrame:
+    """One row per claim: ``id, text, op, diff, lo, hi, verdict, counting`` (primary estimate;
+    null ``diff`` for claims not testable on this data)."""
+    rows = []
+    for r in run.results:
+        e = r.primary
+        rows.append(
+            {
+                "id": r.claim.id,
+                "text": r.claim.text,
+                "op": r.claim.op,
+                "diff": None if e is None else e.diff,
+                "lo": None if e is None else e.lo,
+                "hi": None if e is None else e.hi,
+                "verdict": r.verdict,
+                "counting": None if e is None else e.counting,
+            }
         )
-    )
-    fig.add_vline(x=0, line_dash="dash", line_color="#888")
-    fig.update_layout(
-        title="Claims: A − B (share points) with 95 % intervals",
-        xaxis_title="A − B (percentage points)",
-        template="simple_white",
-        height=max(260, 90 * len(rows) + 120),
-        showlegend=False,
-        margin=dict(l=220),
-    )
-    return fig
+    schema = {
+        "id": pl.Utf8, "text": pl.Utf8, "op": pl.Utf8, "diff": pl.Float64, "lo": pl.Float64,
+        "hi": pl.Float64, "verdict": pl.Utf8, "counting": pl.Utf8,
+    }  # fmt: skip
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _claims_figure(run: RunResult):
+    """Forest plot of every claim's A − B with its interval (litscan.figures.plot_claims)."""
+    from litscan import figures as F
+
+    if not run.results:
+        return None
+    return F.plot_claims(claims_frame(run), title=f"{run.preset.title}: claims, A − B")
 
 
 def _per_year_figure(r: ClaimResult):
