@@ -24,6 +24,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -186,23 +187,24 @@ def main() -> int:
 
     import _synthetic
 
-    root = Path(a.dir)
-    snap = root / ("snapshot-smoke" if a.smoke else "snapshot")
-    if a.smoke:
+    if a.smoke:  # a private temp folder: never touches a cached full snapshot
         n_parts, per_part, base_parts = 3, 400, 1
+        root = Path(tempfile.mkdtemp(prefix="litscan-bench-ingest-smoke-"))
+        snap = root / "snapshot"
     else:
         per_part = a.works_per_part
         # about 2.8 kB of gzip per synthetic work (measured on the fixture at level 6)
         n_parts = max(2, round(a.size_gb * 1e9 / (per_part * 2_800)))
         base_parts = min(a.baseline_parts, n_parts)
+        root = Path(a.dir)
+        snap = root / "snapshot"
     spec = {"n_parts": n_parts, "works_per_part": per_part}
     spec_file = snap / "bench-spec.json"
-    shutil.rmtree(root / "out", ignore_errors=True)
-    free = shutil.disk_usage(root.parent if not root.exists() else root).free / 1e9
+    root.mkdir(parents=True, exist_ok=True)
     print(
         f"SYNTHETIC snapshot (real fixture records, new ids): {n_parts} partitions x "
-        f"{per_part:,} works under {snap}; free disk {free:.0f} GB; cpus {os.cpu_count()}; "
-        f"load avg {os.getloadavg()[0]:.1f}"
+        f"{per_part:,} works under {snap}; free disk {shutil.disk_usage(root).free / 1e9:.0f} GB; "
+        f"cpus {os.cpu_count()}; load avg {os.getloadavg()[0]:.1f}"
     )
     if not (spec_file.is_file() and json.loads(spec_file.read_text()) == spec):
         shutil.rmtree(snap, ignore_errors=True)
@@ -215,27 +217,27 @@ def main() -> int:
             f"{time.perf_counter() - t0:.0f} s"
         )
     total_gz = sum(p.stat().st_size for p in snap.rglob("*.gz"))
+    runs = Path(tempfile.mkdtemp(prefix="out-", dir=root))  # private to this run
+    rd = None
     try:
-        out = str(root / "out")
-        r1 = _run_worker(["litscan", str(snap), out, "1", "", "local"])
-        rall = _run_worker(["litscan", str(snap), out, str(n_parts), "", "local"])
-        shutil.rmtree(out, ignore_errors=True)
-        rs = _run_worker(["litscan", str(snap), out, str(base_parts), SCOPED, "local"])
-        shutil.rmtree(out, ignore_errors=True)
-        rb = _run_worker(["baseline", str(snap), out, str(base_parts)])
-        shutil.rmtree(out, ignore_errors=True)
-        rd = None
+        s = str(snap)
+        r1 = _run_worker(["litscan", s, str(runs / "a"), "1", "", "local"])
+        rall = _run_worker(["litscan", s, str(runs / "b"), str(n_parts), "", "local"])
+        shutil.rmtree(runs / "b", ignore_errors=True)
+        rs = _run_worker(["litscan", s, str(runs / "c"), str(base_parts), SCOPED, "local"])
+        rb = _run_worker(["baseline", s, str(runs / "d"), str(base_parts)])
         try:
             import dask  # noqa: F401
 
-            rd = _run_worker(["litscan", str(snap), out, str(base_parts), SCOPED, "dask"])
+            rd = _run_worker(["litscan", s, str(runs / "e"), str(base_parts), SCOPED, "dask"])
         except ImportError:
             pass
-        shutil.rmtree(out, ignore_errors=True)
     finally:
-        shutil.rmtree(root / "out", ignore_errors=True)
-        if not a.keep:
-            shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(runs, ignore_errors=True)
+        if a.smoke or not a.keep:
+            shutil.rmtree(snap, ignore_errors=True)
+            if a.smoke:
+                shutil.rmtree(root, ignore_errors=True)
     print(f"snapshot: {total_gz / 1e9:.2f} GB gzip in {n_parts} partitions")
     print(_line("litscan ingest, no filter, 1 partition", r1))
     print(_line(f"litscan ingest, no filter, {n_parts} partitions", rall))
