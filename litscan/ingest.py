@@ -718,10 +718,11 @@ def list_partitions(snapshot: str | os.PathLike) -> list[Partition]:
                 hint="finish the download (aws s3 sync) or remove them from the manifest",
             )
     else:
-        files = sorted(wdir.glob("updated_date=*/*.gz")) + sorted(
-            wdir.glob("updated_date=*/*.parquet")
-        )
-        for p in sorted(files):
+        pq_files = sorted(wdir.glob("updated_date=*/*.parquet"))
+        have_pq = {p.with_suffix("") for p in pq_files}
+        # the same partition in both formats (the 2026 transition): read the Parquet one only
+        gz_files = [p for p in wdir.glob("updated_date=*/*.gz") if p.with_suffix("") not in have_pq]
+        for p in sorted(gz_files + pq_files):
             parts.append(Partition(str(p), p.relative_to(wdir).as_posix(), p.stat().st_size))
     return parts
 
@@ -850,6 +851,7 @@ class IngestReport:
     results: list[PartitionResult] = field(default_factory=list)
     skipped: int = 0
     seconds: float = 0.0
+    duplicate_ids: int = 0  # works found in more than one partition of the output
 
     @property
     def failed(self) -> list[PartitionResult]:
@@ -1166,7 +1168,21 @@ def ingest(
         if progress is not None:
             progress(i, len(todo), res)
     report.seconds = time.perf_counter() - t0
+    report.duplicate_ids = count_duplicate_ids(outp)
     return report
+
+
+def count_duplicate_ids(out: str | os.PathLike) -> int:
+    """Works ids present in more than one partition of an ingest output (OpenAlex keeps each
+    work in the partition of its last update, so this should be 0; within one partition a
+    duplicate already fails that partition)."""
+    files = sorted((Path(out) / "works").glob("part-*.parquet"))
+    if not files:
+        return 0
+    ids = pl.scan_parquet(files).select("id")
+    return int(
+        ids.filter(pl.col("id").is_duplicated()).select(pl.col("id").n_unique()).collect().item()
+    )
 
 
 def stderr_progress(i: int, n: int, r: PartitionResult) -> None:

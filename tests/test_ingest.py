@@ -298,3 +298,23 @@ def test_spark_engine_runs_the_same_step(tmp_path, raw_works):
     report = ing.ingest(tmp_path / "snap", tmp_path / "out", engine="spark", workers=2)
     assert [r.status for r in report.results] == ["done", "done"]
     assert_tables_equal(ing.read_tables(tmp_path / "out"), normalize_works(recs))
+
+
+def test_both_formats_of_a_partition_read_once_and_duplicates_counted(tmp_path, raw_works):
+    recs = raw_works[:60]
+    rels = write_snapshot(tmp_path / "snap", recs, fmt="jsonl", n_parts=2)
+    works = tmp_path / "snap" / "data" / "works"
+    (works / "manifest").unlink()
+    write_snapshot(tmp_path / "pq", recs, fmt="parquet", n_parts=2)
+    pq_rel = rels[0].replace(".gz", ".parquet")
+    (tmp_path / "pq" / "data" / "works" / pq_rel).rename(works / pq_rel)
+    parts = ing.list_partitions(tmp_path / "snap")
+    assert sorted(p.rel for p in parts) == sorted([pq_rel, rels[1]])
+    report = ing.ingest(tmp_path / "snap", tmp_path / "out")
+    assert report.rows_kept == 60 and report.duplicate_ids == 0
+    # a stale copy of partition 0 under another date: its works are counted as duplicates
+    stale = works / "updated_date=2023-01-01" / "part_000.gz"
+    stale.parent.mkdir()
+    (works / rels[0]).rename(stale)
+    report = ing.ingest(tmp_path / "snap", tmp_path / "out")
+    assert report.duplicate_ids == 30

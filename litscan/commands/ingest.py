@@ -103,6 +103,12 @@ def run(args: argparse.Namespace) -> int:
         f"({report.bytes_in / 1e6 / secs:.1f} MB/s) -> {report.out}",
         file=sys.stderr,
     )
+    if report.duplicate_ids:
+        print(
+            f"litscan ingest: warning: {report.duplicate_ids:,} work id(s) occur in more than one "
+            "partition (mixed snapshot versions?); deduplicate with .unique('id') before counting",
+            file=sys.stderr,
+        )
     if report.failed:
         names = ", ".join(r.rel for r in report.failed)
         print(
