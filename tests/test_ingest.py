@@ -55,7 +55,7 @@ def write_snapshot(root: Path, records: list[dict], *, fmt: str, n_parts: int = 
         path.parent.mkdir(parents=True, exist_ok=True)
         text = "\n".join(json.dumps(r) for r in chunk) + "\n"
         if fmt == "jsonl":
-            with gzip.open(path, "wt", encoding="utf-8") as fh:
+            with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as fh:
                 fh.write(text)
         else:  # nested columns as polars infers them; the inverted index as JSON text
             rows = [dict(r) for r in chunk]
@@ -268,7 +268,7 @@ def test_record_count_mismatch_fails_partition(tmp_path, raw_works):
 
 def test_batches_bound_memory_and_split_on_lines(raw_bytes, tmp_path):
     path = tmp_path / "part_000.gz"
-    path.write_bytes(gzip.compress(raw_bytes))
+    path.write_bytes(gzip.compress(raw_bytes, compresslevel=1))
     batches = list(ing.iter_jsonl_batches(str(path), batch_bytes=2**20))
     assert len(batches) > 10
     assert max(len(b) for b in batches) < 2**20 + 2 * 2**20  # about one batch (+ one line)
