@@ -378,14 +378,42 @@ def parse_jsonl(buf: bytes) -> pl.DataFrame:
     return pl.read_ndjson(io.BytesIO(buf), schema=RAW_SCHEMA)
 
 
-def normalize_jsonl(buf: bytes, *, source: str = "records") -> Tables:
-    """JSON Lines bytes -> :class:`Tables` via the vectorised path (falls back to the record loop
-    when polars cannot parse the batch, so malformed records get the same error as the API path)."""
-    try:
-        raw = parse_jsonl(buf)
-    except pl.exceptions.PolarsError:
-        return normalize_works(_json_records(buf, source), source=source)
-    return normalize_frame(raw, source=source)
+def _split_lines(buf: bytes, batch_bytes: int) -> Iterator[bytes]:
+    start, n = 0, len(buf)
+    while start < n:
+        cut = buf.find(b"\n", min(start + batch_bytes, n) - 1)
+        end = n if cut < 0 else cut + 1
+        yield buf[start:end]
+        start = end
+
+
+def normalize_jsonl(
+    buf: bytes, *, source: str = "records", batch_bytes: int = DEFAULT_BATCH_BYTES
+) -> Tables:
+    """JSON Lines bytes -> :class:`Tables` via the vectorised path, in batches of about
+    ``batch_bytes`` (faster and lighter than one big parse). Identical to ``normalize_works`` of
+    the same records; when polars cannot parse a batch the whole input takes the record loop, so
+    malformed records get the API path's error."""
+    parts: list[Tables] = []
+    offset = 0
+    for chunk in _split_lines(buf, batch_bytes):
+        try:
+            raw = parse_jsonl(chunk)
+        except pl.exceptions.PolarsError:
+            return normalize_works(_json_records(buf, source), source=source)
+        parts.append(normalize_frame(raw, source=source, offset=offset))
+        offset += raw.height
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return _empty_tables()
+    tables = {n: pl.concat([getattr(t, n) for t in parts]) for n in TABLE_NAMES}
+    ids = tables["works"].get_column("id")
+    _check_ids(ids, ids, source, 0)  # duplicates across batches
+    tables["work_countries"] = tables["work_countries"].sort(
+        "work_id", "country_code", nulls_last=True
+    )
+    return Tables(**tables)
 
 
 def _json_records(buf: bytes, source: str, offset: int = 0) -> list[Any]:

@@ -96,6 +96,15 @@ def test_vectorised_equals_record_loop(raw_bytes, expected):
         assert_frame_equal(getattr(got, name), getattr(expected, name))
 
 
+def test_normalize_jsonl_in_batches_equals_record_loop(raw_bytes, expected):
+    got = ing.normalize_jsonl(raw_bytes, batch_bytes=2**20)
+    for name in ing.TABLE_NAMES:
+        assert_frame_equal(getattr(got, name), getattr(expected, name))
+    lines = raw_bytes.splitlines(keepends=True)
+    with pytest.raises(MalformedRecordError, match=r"record 1213 .*duplicate.*record 5"):
+        ing.normalize_jsonl(raw_bytes + lines[5], batch_bytes=2**20)
+
+
 def test_vectorised_json_abstracts(raw_works, expected):
     text = pl.Series(
         [
