@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 OUT    ?= out
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lab figures bench bench-smoke data lint chromium clean
+.PHONY: run test lab figures bench bench-smoke data lint chromium java venv clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,lab,bench]"
+	$(BIN)/python -m pip install --quiet -e ".[test,lab,bench,engines]"
 	touch $@
 
 venv: $(BIN)/.installed
@@ -21,12 +21,18 @@ chromium:
 	  { echo "installing chromium (apt)"; $(SUDO) apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
+## java: Spark (ingest --engine spark, tested by make test) needs a Java runtime
+java:
+	@command -v java >/dev/null 2>&1 || \
+	  { echo "installing a Java runtime (apt)"; $(SUDO) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq default-jre-headless >/dev/null; }
+
 ## run: the main job: every claim preset, offline, on the embedded data
 run: venv chromium
 	$(BIN)/litscan run --all --offline --out $(OUT)
 
 ## test: the whole suite, notebooks included (offline)
-test: venv chromium
+test: venv chromium java
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests --nbmake notebooks
 
 ## figures: the main figures (PNG, SVG) under $(OUT)/figures, plus every preset's figures
@@ -38,7 +44,8 @@ figures: venv chromium
 lab: venv
 	$(BIN)/jupyter lab notebooks
 
-## bench: full benchmarks (minutes); bench-smoke: seconds (CI runs it inside `make test`)
+## bench: full benchmarks (minutes); bench-smoke: seconds (tests/test_benchmarks.py runs the
+## same --smoke runs inside `make test`)
 bench: venv
 	for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
