@@ -352,18 +352,18 @@ def _records_estimate(
         )
 
     interval = f"paired Poisson bootstrap, {n_resamples} resamples, 95 % percentile interval"
+    r = ag.share_difference(
+        wc,
+        sel(a, "a"),
+        sel(a, "a2") if b.is_constant else sel(b, "b"),  # a constant side needs only A's share
+        works=works,
+        work_labels=labels,
+        counting=counting,
+        n_resamples=n_resamples,
+        seed=preset.seed,
+        min_works=preset.min_works,
+    ).row(0, named=True)
     if b.is_constant:
-        r = ag.share_difference(
-            wc,
-            sel(a, "a"),
-            sel(a, "a2"),
-            works=works,
-            work_labels=labels,
-            counting=counting,
-            n_resamples=n_resamples,
-            seed=preset.seed,
-            min_works=preset.min_works,
-        ).row(0, named=True)
         v = b.value
         lo_d, hi_d = r["lo_a"] - v, r["hi_a"] - v
         return Estimate(
@@ -388,17 +388,6 @@ def _records_estimate(
             interval,
             bool(r["n_total_a"] < preset.min_works or r["n_works_a"] < preset.min_works),
         )
-    r = ag.share_difference(
-        wc,
-        sel(a, "a"),
-        sel(b, "b"),
-        works=works,
-        work_labels=labels,
-        counting=counting,
-        n_resamples=n_resamples,
-        seed=preset.seed,
-        min_works=preset.min_works,
-    ).row(0, named=True)
     low = bool(r["low_n"])
     verdict = NOT_TESTABLE if low else decide(claim.op, r["lo"], r["hi"])
     return Estimate(

@@ -148,6 +148,24 @@ def _rgba(hex_color: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+def _band(
+    x: list, lo: list, hi: list, color: str, alpha: float, *, group: str, name: str | None = None
+):
+    """A filled interval band between ``lo`` and ``hi`` along ``x`` (no legend entry)."""
+    return go.Scatter(
+        x=x + x[::-1],
+        y=hi + lo[::-1],
+        fill="toself",
+        mode="lines",
+        fillcolor=_rgba(color, alpha),
+        line=dict(width=0),
+        hoverinfo="skip",
+        showlegend=False,
+        legendgroup=group,
+        name=name,
+    )
+
+
 def _fmt_years(years: Any) -> str | None:
     if years is None:
         return None
@@ -382,20 +400,7 @@ def plot_share_trend(
         if has_band:
             lo = _pct(part.get_column("lo").to_list())
             hi = _pct(part.get_column("hi").to_list())
-            fig.add_trace(
-                go.Scatter(
-                    x=x + x[::-1],
-                    y=hi + lo[::-1],
-                    fill="toself",
-                    mode="lines",
-                    fillcolor=_rgba(color, 0.18),
-                    line=dict(width=0),
-                    hoverinfo="skip",
-                    showlegend=False,
-                    legendgroup=code,
-                    name=f"{name} interval",
-                )
-            )
+            fig.add_trace(_band(x, lo, hi, color, 0.18, group=code, name=f"{name} interval"))
         low = _opt(part, "low_n") or [False] * part.height
         n_tot = _opt(part, "n_total") or [None] * part.height
         custom = [[n] for n in n_tot]
@@ -941,19 +946,7 @@ def plot_coauthorship(
             lo = _pct(df.get_column(f"{m}_lo").to_list())
             hi = _pct(df.get_column(f"{m}_hi").to_list())
             if lo and all(v is not None for v in lo + hi):
-                fig.add_trace(
-                    go.Scatter(
-                        x=xs + xs[::-1],
-                        y=hi + lo[::-1],
-                        fill="toself",
-                        mode="lines",
-                        fillcolor=_rgba(color, 0.15),
-                        line=dict(width=0),
-                        hoverinfo="skip",
-                        showlegend=False,
-                        legendgroup=m,
-                    )
-                )
+                fig.add_trace(_band(xs, lo, hi, color, 0.15, group=m))
             fig.add_trace(
                 go.Scatter(
                     x=xs,
