@@ -45,7 +45,7 @@ import difflib
 import hashlib
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +87,19 @@ MIN_YEAR, MAX_YEAR = 1900, 2100
 # --------------------------------------------------------------------------------------------
 # frozen preset objects
 # --------------------------------------------------------------------------------------------
+
+
+def suggest(
+    value: str,
+    choices: Sequence[str],
+    otherwise: str,
+    *,
+    show: Callable[[str], str] = repr,
+    cutoff: float = 0.5,
+) -> str:
+    """A hint for a bad value: ``did you mean X?`` for the closest choice, else ``otherwise``."""
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=cutoff)
+    return f"did you mean {show(close[0])}?" if close else otherwise
 
 
 @dataclass(frozen=True)
@@ -246,13 +259,8 @@ class _V:
     def keys(self, table: Mapping, allowed: Sequence[str], key: str) -> None:
         for k in table:
             if k not in allowed:
-                close = difflib.get_close_matches(str(k), allowed, n=1, cutoff=0.6)
                 where = f"{key}.{k}" if key else str(k)
-                hint = (
-                    f"did you mean {close[0]!r}?"
-                    if close
-                    else f"allowed keys: {', '.join(allowed)}"
-                )
+                hint = suggest(str(k), allowed, f"allowed keys: {', '.join(allowed)}", cutoff=0.6)
                 raise self.fail(where, f"unknown key {k!r}", hint)
 
     def required(self, table: Mapping, name: str, key: str) -> Any:
@@ -276,8 +284,7 @@ class _V:
 
     def choice(self, value: Any, allowed: Sequence[str], key: str) -> str:
         if not isinstance(value, str) or value not in allowed:
-            close = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.5)
-            hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(allowed)}"
+            hint = suggest(str(value), allowed, f"use one of {', '.join(allowed)}")
             raise self.fail(
                 key, f"expected one of {', '.join(allowed)}, got {self.show(value)}", hint
             )
@@ -423,29 +430,28 @@ def parse_label(spec: Any, key: str, v: _V | None = None, name: str = "") -> Lab
     kind, value = s.split(":", 1)
     kind, value = kind.strip(), value.strip()
     if kind not in LABEL_KINDS:
-        close = difflib.get_close_matches(kind, LABEL_KINDS, n=1, cutoff=0.5)
-        hint = (
-            f"did you mean '{close[0]}:{value}'?" if close else f"kinds: {', '.join(LABEL_KINDS)}"
+        hint = suggest(
+            kind, LABEL_KINDS, f"kinds: {', '.join(LABEL_KINDS)}", show=lambda c: f"'{c}:{value}'"
         )
         raise v.fail(key, f"unknown label kind {kind!r}", hint)
     if kind == "classifier":
         from litscan.labels import ALL_LABELS
 
         if value not in ALL_LABELS:
-            close = difflib.get_close_matches(value, ALL_LABELS, n=1, cutoff=0.5)
-            hint = (
-                f"did you mean 'classifier:{close[0]}'?"
-                if close
-                else f"classifier labels: {', '.join(ALL_LABELS)}"
+            hint = suggest(
+                value,
+                ALL_LABELS,
+                f"classifier labels: {', '.join(ALL_LABELS)}",
+                show=lambda c: f"'classifier:{c}'",
             )
             raise v.fail(key, f"unknown classifier label {value!r}", hint)
     elif kind == "venue_field":
         if value not in VENUE_FIELDS:
-            close = difflib.get_close_matches(value.upper(), VENUE_FIELDS, n=1, cutoff=0.5)
-            hint = (
-                f"did you mean 'venue_field:{close[0]}'?"
-                if close
-                else f"venue fields: {', '.join(VENUE_FIELDS)}"
+            hint = suggest(
+                value.upper(),
+                VENUE_FIELDS,
+                f"venue fields: {', '.join(VENUE_FIELDS)}",
+                show=lambda c: f"'venue_field:{c}'",
             )
             raise v.fail(key, f"unknown venue field {value!r}", hint)
     elif kind == "venue":
@@ -462,11 +468,12 @@ def parse_label(spec: Any, key: str, v: _V | None = None, name: str = "") -> Lab
         if kind in ("topic", "subfield", "field"):
             ids = _taxonomy_ids(kind)
             if ids is not None and value not in ids:
-                close = difflib.get_close_matches(value, sorted(ids), n=1, cutoff=0.6)
-                hint = (
-                    f"did you mean '{kind}:{close[0]}'?"
-                    if close
-                    else "see the OpenAlex topic taxonomy (litscan.datasets.load_topics)"
+                hint = suggest(
+                    value,
+                    sorted(ids),
+                    "see the OpenAlex topic taxonomy (litscan.datasets.load_topics)",
+                    show=lambda c: f"'{kind}:{c}'",
+                    cutoff=0.6,
                 )
                 raise v.fail(key, f"unknown OpenAlex {kind} {value!r}", hint)
     return LabelDef(name=name or s, kind=kind, value=value)
@@ -538,11 +545,10 @@ def _side(v: _V, raw: Any, key: str, labels: Mapping[str, LabelDef], evidence: s
     if "label" in t:
         label = v.string(t["label"], f"{key}.label")
         if label not in labels:
-            close = difflib.get_close_matches(label, list(labels), n=1, cutoff=0.5)
-            hint = (
-                f"did you mean {close[0]!r}?"
-                if close
-                else f"define it under [labels] (defined: {', '.join(labels) or 'none'})"
+            hint = suggest(
+                label,
+                list(labels),
+                f"define it under [labels] (defined: {', '.join(labels) or 'none'})",
             )
             raise v.fail(f"{key}.label", f"unknown label {label!r}", hint)
     years = v.years(t["years"], f"{key}.years") if "years" in t else None
@@ -714,8 +720,7 @@ def parse_preset(data: Any, path: str | Path = "<preset>", *, text: bytes = b"")
         if ids.index(c.id) != i:
             raise v.fail(f"claims[{i}].id", f"duplicate claim id {c.id!r}", "ids must be unique")
         if c.proxy_for is not None and c.proxy_for not in ids:
-            close = difflib.get_close_matches(c.proxy_for, ids, n=1, cutoff=0.5)
-            hint = f"did you mean {close[0]!r}?" if close else f"claim ids: {', '.join(ids)}"
+            hint = suggest(c.proxy_for, ids, f"claim ids: {', '.join(ids)}")
             raise v.fail(f"claims[{i}].proxy_for", f"unknown claim id {c.proxy_for!r}", hint)
         if c.proxy_for == c.id:
             raise v.fail(f"claims[{i}].proxy_for", "a claim cannot be a proxy for itself")
