@@ -430,6 +430,23 @@ def _uses_top(claim: Claim) -> bool:
     return claim.a.top or claim.b.top
 
 
+def _not_testable(
+    preset: Preset, claim: Claim, evidence: str, reason: str, caveats: tuple[str, ...] = ()
+) -> ClaimResult:
+    """A claim the data cannot answer: the reason, and the live command that would test it."""
+    return ClaimResult(
+        claim=claim,
+        description_a=claim.a.describe(preset.labels, preset.highly_cited.top),
+        description_b=claim.b.describe(preset.labels, preset.highly_cited.top),
+        verdict=NOT_TESTABLE,
+        primary=None,
+        evidence=evidence,
+        reason=reason,
+        caveats=caveats,
+        to_test=live_command(preset, claim),
+    )
+
+
 def _evaluate_records(preset: Preset, claim: Claim, ev: Evidence, base: dict) -> ClaimResult:
     desc_a = claim.a.describe(preset.labels, preset.highly_cited.top)
     desc_b = claim.b.describe(preset.labels, preset.highly_cited.top)
@@ -438,37 +455,17 @@ def _evaluate_records(preset: Preset, claim: Claim, ev: Evidence, base: dict) ->
         if side.label:
             why = _label_available(ev, preset.labels[side.label])
             if why:
-                return ClaimResult(
-                    **common,
-                    verdict=NOT_TESTABLE,
-                    primary=None,
-                    reason=why,
-                    caveats=(ev.caveat,),
-                    to_test=live_command(preset, claim),
-                )
+                return _not_testable(preset, claim, ev.name, why, (ev.caveat,))
     works, wc, labels, top_sets = base["works"], base["wc"], base["labels"], base["top_sets"]
     if works.height == 0:
-        return ClaimResult(
-            **common,
-            verdict=NOT_TESTABLE,
-            primary=None,
-            reason=f"no works of the population {preset.population.years} in {ev.name}",
-            caveats=(ev.caveat,),
-            to_test=live_command(preset, claim),
-        )
+        reason = f"no works of the population {preset.population.years} in {ev.name}"
+        return _not_testable(preset, claim, ev.name, reason, (ev.caveat,))
     top = preset.highly_cited.top if _uses_top(claim) else None
     primary, err = _safe_records(
         preset, claim, works, wc, labels, preset.counting.primary, top, top_sets, preset.resamples
     )
     if primary is None:
-        return ClaimResult(
-            **common,
-            verdict=NOT_TESTABLE,
-            primary=None,
-            reason=err,
-            caveats=(ev.caveat,),
-            to_test=live_command(preset, claim),
-        )
+        return _not_testable(preset, claim, ev.name, err, (ev.caveat,))
     sens: list[Estimate] = []
     sens_resamples = min(preset.resamples, 400)
     tops: list[float | None] = [top]
@@ -616,14 +613,8 @@ def _evaluate_counts(preset: Preset, claim: Claim, ev: Evidence) -> ClaimResult:
         needed = [preset.population.ai_scope]
     for lab in needed:
         if lab.spec not in have:
-            return ClaimResult(
-                **common,
-                verdict=NOT_TESTABLE,
-                primary=None,
-                reason=f"label {lab.name} ({lab.spec}) is not in {ev.name}",
-                caveats=(ev.caveat,),
-                to_test=live_command(preset, claim),
-            )
+            reason = f"label {lab.name} ({lab.spec}) is not in {ev.name}"
+            return _not_testable(preset, claim, ev.name, reason, (ev.caveat,))
     primary = _counts_estimate(preset, claim, counts)
     per_year: list[tuple[int, Estimate]] = []
     if claim.per_year:
@@ -691,31 +682,14 @@ def evaluate_claim(
 ) -> ClaimResult:
     """Evaluate one claim of ``preset`` on ``evidence`` (keys ``records`` / ``counts``)."""
     ev = evidence.get(claim.evidence)
-    desc_a = claim.a.describe(preset.labels, preset.highly_cited.top)
-    desc_b = claim.b.describe(preset.labels, preset.highly_cited.top)
     if claim.live_only and offline:
-        return ClaimResult(
-            claim=claim,
-            description_a=desc_a,
-            description_b=desc_b,
-            verdict=NOT_TESTABLE,
-            primary=None,
-            evidence=ev.name if ev else "none",
-            reason="this claim is about a corpus the embedded data does not contain; it needs "
-            "live OpenAlex data",
-            to_test=live_command(preset, claim),
+        reason = (
+            "this claim is about a corpus the embedded data does not contain; it needs live "
+            "OpenAlex data"
         )
+        return _not_testable(preset, claim, ev.name if ev else "none", reason)
     if ev is None:
-        return ClaimResult(
-            claim=claim,
-            description_a=desc_a,
-            description_b=desc_b,
-            verdict=NOT_TESTABLE,
-            primary=None,
-            evidence="none",
-            reason=f"no {claim.evidence} evidence was loaded",
-            to_test=live_command(preset, claim),
-        )
+        return _not_testable(preset, claim, "none", f"no {claim.evidence} evidence was loaded")
     if claim.evidence == "counts":
         return _evaluate_counts(preset, claim, ev)
     cache = _cache if _cache is not None else {}
