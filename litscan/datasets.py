@@ -22,6 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
+from litscan import schemas
 from litscan.errors import InputDataError
 from litscan.normalize import Tables, work_countries
 
@@ -80,7 +81,7 @@ def load_venue_papers(*, with_countries_only: bool = False) -> Tables:
         ids = auth.filter(pl.col("countries").list.len() > 0).select("work_id").unique()
         works = works.join(ids, left_on="id", right_on="work_id", how="semi")
         auth = auth.join(ids, on="work_id", how="semi")
-    topics = pl.DataFrame(schema=_read("fixture_work_topics").schema)
+    topics = pl.DataFrame(schema=schemas.WORK_TOPICS)
     return Tables(
         works=works,
         authorships=auth,
