@@ -106,24 +106,3 @@ def frame(columns: Mapping[str, list], schema: Mapping[str, pl.DataType]) -> pl.
     except (TypeError, pl.exceptions.PolarsError) as exc:  # pragma: no cover - defensive
         raise InputDataError(f"could not build a table with schema {list(schema)}: {exc}") from exc
 
-
-def validate(df: pl.DataFrame, name: str, *, where: str = "table") -> pl.DataFrame:
-    """Check that ``df`` has the columns of table ``name`` with compatible dtypes; cast and return.
-
-    Extra columns are kept. A missing column is an :class:`InputDataError` that names the table,
-    the missing columns and the columns found.
-    """
-    schema = TABLES[name]
-    missing = [c for c in schema if c not in df.columns]
-    if missing:
-        raise InputDataError(
-            f"{where}: the {name} table lacks column(s) {missing}; found {df.columns}",
-            hint="see docs/tables.md for the table contract",
-        )
-    try:
-        return df.with_columns([pl.col(c).cast(t) for c, t in schema.items()])
-    except pl.exceptions.PolarsError as exc:
-        raise InputDataError(
-            f"{where}: the {name} table has a column of the wrong type ({exc})",
-            hint="see docs/tables.md for the table contract",
-        ) from exc
