@@ -89,20 +89,10 @@ COUNTS: dict[str, pl.DataType] = {
     "source": pl.Utf8,
 }
 
-TABLES = {
-    "works": WORKS,
-    "authorships": AUTHORSHIPS,
-    "work_countries": WORK_COUNTRIES,
-    "work_topics": WORK_TOPICS,
-    "work_labels": WORK_LABELS,
-    "counts": COUNTS,
-}
-
 
 def frame(columns: Mapping[str, list], schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
-    """Build a frame from column lists with exactly ``schema`` (strict: no silent coercion)."""
+    """Build a frame from column lists with exactly the columns and dtypes of ``schema``."""
     try:
         return pl.DataFrame({k: columns[k] for k in schema}, schema=dict(schema), strict=False)
     except (TypeError, pl.exceptions.PolarsError) as exc:  # pragma: no cover - defensive
         raise InputDataError(f"could not build a table with schema {list(schema)}: {exc}") from exc
-
