@@ -22,14 +22,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
 import polars as pl
 
 from litscan import aggregate as ag
 from litscan.errors import InputDataError, UsageError
 from litscan.presets import Claim, LabelDef, Preset, Side
+from litscan.results import ClaimResult, Estimate, Evaluation, Evidence
+from litscan.verdicts import (
+    CONTRADICTED,
+    COUNTS_INTERVAL,
+    INCONCLUSIVE,
+    NOT_TESTABLE,
+    SUPPORTED,
+    VERDICT_RULE,
+    decide,
+)
 
 __all__ = [
     "SUPPORTED",
@@ -40,7 +49,7 @@ __all__ = [
     "Evidence",
     "Estimate",
     "ClaimResult",
-    "RunResult",
+    "Evaluation",
     "decide",
     "evaluate",
     "evaluate_claim",
@@ -48,154 +57,6 @@ __all__ = [
     "openalex_filter",
     "records_population",
 ]
-
-SUPPORTED = "supported"
-CONTRADICTED = "contradicted"
-INCONCLUSIVE = "inconclusive"
-NOT_TESTABLE = "not testable on this data"
-VERDICT_RULE = (
-    "For a claim A > B litscan computes the difference A − B with a 95 % interval: supported if "
-    "the interval lies above 0, contradicted if it lies below 0, inconclusive otherwise (mirrored "
-    "for A < B). Work-level data: paired Poisson bootstrap over works (the same resamples for both "
-    "sides). Aggregate counts: binomial normal-approximation interval on the counts (counting "
-    "noise only, not a sampling interval; whole counting only). Not testable on this data: fewer "
-    "than the minimum number of works on a side, or data the claim needs is absent."
-)
-COUNTS_INTERVAL = "binomial normal-approximation interval on counts (no sampling interval)"
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One body of evidence a claim can rest on.
-
-    ``kind`` is ``records`` (works + work_countries [+ work_labels]) or ``counts`` (an aggregate
-    count table). ``label_kinds`` lists the label kinds (``classifier``, ``venue_field``, ...)
-    the records can answer; for counts, ``counts.label`` values are the available labels.
-    ``covers`` says what the evidence does not cover (shown with every verdict resting on it).
-    """
-
-    kind: str
-    name: str
-    caveat: str
-    works: pl.DataFrame | None = None
-    work_countries: pl.DataFrame | None = None
-    work_labels: pl.DataFrame | None = None  # label = label spec ("classifier:cv", ...)
-    counts: pl.DataFrame | None = None
-    label_kinds: frozenset[str] = frozenset()
-    unavailable: Mapping[str, str] = field(default_factory=dict)  # label kind -> why
-    source: str = "embedded"
-    version: str = ""
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """The numbers behind one verdict (one counting × threshold variant)."""
-
-    counting: str
-    top: float | None
-    share_a: float
-    lo_a: float
-    hi_a: float
-    share_b: float
-    lo_b: float
-    hi_b: float
-    diff: float
-    lo: float
-    hi: float
-    n_a: int
-    n_total_a: int
-    n_b: int
-    n_total_b: int
-    verdict: str
-    interval: str
-    low_n: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            k: (None if isinstance(v, float) and math.isnan(v) else v)
-            for k, v in self.__dict__.items()
-        }
-
-
-@dataclass(frozen=True)
-class ClaimResult:
-    claim: Claim
-    description_a: str
-    description_b: str
-    verdict: str
-    primary: Estimate | None
-    sensitivity: tuple[Estimate, ...] = ()
-    per_year: tuple[tuple[int, Estimate], ...] = ()
-    evidence: str = ""
-    caveats: tuple[str, ...] = ()
-    reason: str = ""
-    to_test: str = ""
-
-    @property
-    def is_proxy(self) -> bool:
-        return self.claim.proxy_for is not None
-
-    def as_dict(self) -> dict[str, Any]:
-        c = self.claim
-        return {
-            "id": c.id,
-            "text": c.text,
-            "op": c.op,
-            "a": self.description_a,
-            "b": self.description_b,
-            "verdict": self.verdict,
-            "evidence": self.evidence,
-            "evidence_kind": c.evidence,
-            "proxy_for": c.proxy_for,
-            "primary": self.primary.as_dict() if self.primary else None,
-            "sensitivity": [e.as_dict() for e in self.sensitivity],
-            "per_year": [{"year": y, **e.as_dict()} for y, e in self.per_year],
-            "caveats": list(self.caveats),
-            "reason": self.reason,
-            "to_test": self.to_test,
-            "note": c.note,
-        }
-
-    def _repr_html_(self) -> str:
-        from litscan.report import claim_html
-
-        return claim_html(self)
-
-
-@dataclass(frozen=True)
-class RunResult:
-    preset: Preset
-    results: tuple[ClaimResult, ...]
-    evidence: Mapping[str, Evidence]
-    tables: Mapping[str, pl.DataFrame] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
-
-    def verdicts(self) -> dict[str, str]:
-        return {r.claim.id: r.verdict for r in self.results}
-
-    def _repr_html_(self) -> str:
-        from litscan.report import render_html
-
-        return render_html(self, embed_figures=False)
-
-
-# --------------------------------------------------------------------------------------------
-# verdicts
-# --------------------------------------------------------------------------------------------
-
-
-def decide(op: str, lo: float, hi: float) -> str:
-    """Interval rule: ``A > B`` supported if lo > 0, contradicted if hi < 0, else inconclusive."""
-    if lo is None or hi is None or math.isnan(lo) or math.isnan(hi):
-        return NOT_TESTABLE
-    if op == "<":
-        lo, hi = -hi, -lo
-    if lo > 0:
-        return SUPPORTED
-    if hi < 0:
-        return CONTRADICTED
-    return INCONCLUSIVE
-
 
 # --------------------------------------------------------------------------------------------
 # OpenAlex filters (live mode and "what would make it testable")
@@ -704,8 +565,8 @@ def evaluate(
     *,
     offline: bool = False,
     notes: Sequence[str] = (),
-) -> RunResult:
-    """Evaluate every claim of ``preset``; returns a :class:`RunResult` (pure)."""
+) -> Evaluation:
+    """Evaluate every claim of ``preset``; returns an :class:`~litscan.results.Evaluation` (pure)."""
     cache: dict = {}
     results = tuple(
         evaluate_claim(preset, c, evidence, offline=offline, _cache=cache) for c in preset.claims
@@ -715,7 +576,7 @@ def evaluate(
         tables.update(_records_tables(preset, cache["records"]))
     if "counts" in evidence and evidence["counts"].counts is not None:
         tables.update(_counts_tables(preset, evidence["counts"]))
-    return RunResult(
+    return Evaluation(
         preset=preset, results=results, evidence=dict(evidence), tables=tables, notes=tuple(notes)
     )
 

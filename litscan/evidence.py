@@ -18,9 +18,10 @@ from typing import Any
 
 import polars as pl
 
-from litscan.claims import Evidence, label_filter, openalex_filter
+from litscan.claims import label_filter, openalex_filter
 from litscan.errors import LitscanError, ModelError
 from litscan.presets import Preset
+from litscan.results import Evidence
 
 __all__ = ["embedded_evidence", "live_evidence", "classifier_labels"]
 

@@ -69,7 +69,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ExportError(f"{dest.parent}: cannot create the folder: {describe_os_error(exc)}") from None
+        raise ExportError(
+            f"{dest.parent}: cannot create the folder: {describe_os_error(exc)}"
+        ) from None
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     try:
         yield tmp

@@ -10,20 +10,21 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from litscan.claims import (
+from litscan.verdicts import (
     CONTRADICTED,
     INCONCLUSIVE,
     NOT_TESTABLE,
     SUPPORTED,
+    VENUE_DEPENDENT,
     VERDICT_RULE,
-    ClaimResult,
-    Estimate,
-    RunResult,
 )
+
+if TYPE_CHECKING:  # types only: report renders results, it never imports their module at run time
+    from litscan.results import ClaimResult, Estimate, Evaluation
 
 __all__ = ["render_html", "claim_html", "build_figures", "index_html"]
 
@@ -32,6 +33,7 @@ _COLORS = {
     CONTRADICTED: "#b2182b",
     INCONCLUSIVE: "#8c6d1f",
     NOT_TESTABLE: "#555555",
+    VENUE_DEPENDENT: "#6a3d9a",
 }
 
 _CSS = """
@@ -165,32 +167,12 @@ def _table_html(df: pl.DataFrame, cols: Sequence[str], max_rows: int = 60) -> st
 # --------------------------------------------------------------------------------------------
 
 
-def claims_frame(run: RunResult) -> pl.DataFrame:
-    """One row per claim: ``id, text, op, diff, lo, hi, verdict, counting`` (primary estimate;
-    null ``diff`` for claims not testable on this data)."""
-    rows = []
-    for r in run.results:
-        e = r.primary
-        rows.append(
-            {
-                "id": r.claim.id,
-                "text": r.claim.text,
-                "op": r.claim.op,
-                "diff": None if e is None else e.diff,
-                "lo": None if e is None else e.lo,
-                "hi": None if e is None else e.hi,
-                "verdict": r.verdict,
-                "counting": None if e is None else e.counting,
-            }
-        )
-    schema = {
-        "id": pl.Utf8, "text": pl.Utf8, "op": pl.Utf8, "diff": pl.Float64, "lo": pl.Float64,
-        "hi": pl.Float64, "verdict": pl.Utf8, "counting": pl.Utf8,
-    }  # fmt: skip
-    return pl.DataFrame(rows, schema=schema, orient="row")
+def claims_frame(run: Evaluation) -> pl.DataFrame:
+    """One row per claim (see :meth:`litscan.results.Evaluation.to_frame`)."""
+    return run.to_frame()
 
 
-def _claims_figure(run: RunResult):
+def _claims_figure(run: Evaluation):
     """Forest plot of every claim's A − B with its interval (litscan.figures.plot_claims)."""
     from litscan import figures as F
 
@@ -244,7 +226,7 @@ def _per_year_figure(r: ClaimResult):
     return fig
 
 
-def build_figures(run: RunResult) -> list[tuple[str, str, Any]]:
+def build_figures(run: Evaluation) -> list[tuple[str, str, Any]]:
     """(name, caption, plotly figure) for the report; figures that cannot be drawn are skipped
     with a caption saying why."""
     from litscan import figures as F
@@ -373,7 +355,7 @@ def build_figures(run: RunResult) -> list[tuple[str, str, Any]]:
 # --------------------------------------------------------------------------------------------
 
 
-def _summary_table(run: RunResult) -> str:
+def _summary_table(run: Evaluation) -> str:
     rows = []
     for r in run.results:
         e = r.primary
@@ -390,7 +372,7 @@ def _summary_table(run: RunResult) -> str:
 
 
 def render_html(
-    run: RunResult,
+    run: Evaluation,
     *,
     figures: Sequence[tuple[str, str, Any]] | None = None,
     plotly_src: str | None = None,
