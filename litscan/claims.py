@@ -133,6 +133,11 @@ def _label_rows(evidence: Evidence, label: LabelDef) -> pl.DataFrame | None:
 
 def _label_available(evidence: Evidence, label: LabelDef) -> str | None:
     """None if the records can answer ``label``, else the reason."""
+    if label.kind == "venue" and evidence.source == "tables":
+        # a tables folder names each work's venue/journal in works.source
+        if "source" in evidence.works.columns:
+            return None
+        return f"label {label.name} ({label.spec}) needs a works.source column"
     if label.kind in ("venue_field", "venue"):
         if (
             evidence.works is None

@@ -4,7 +4,11 @@
   litscan's classifiers (record level), and the real OpenAlex country aggregates (output level);
 * **live**: works fetched from OpenAlex with the preset's filters (through the resumable cache)
   and ``group_by`` country counts per year and label;
-* **cache**: like live, but only what is already in the cache (no network).
+* **cache**: like live, but only what is already in the cache (no network);
+* **tables** (``--tables DIR``): any tables folder (``litscan ingest --out`` / ``fetch --out``
+  layout, :mod:`litscan.tables`), with labels from ``work_labels/`` (``work_labels:<name>``),
+  ``work_topics/`` (``subfield:``, ``field:``, ``topic:``) and, when the works carry titles and
+  abstracts, litscan's classifiers.
 
 Classifier labels of the embedded papers are computed once per process and reused by every preset
 of ``litscan run --all``.
@@ -23,7 +27,7 @@ from litscan.errors import LitscanError, ModelError
 from litscan.presets import Preset
 from litscan.results import Evidence
 
-__all__ = ["embedded_evidence", "live_evidence", "classifier_labels"]
+__all__ = ["embedded_evidence", "live_evidence", "tables_evidence", "classifier_labels"]
 
 log = logging.getLogger("litscan.evidence")
 
@@ -78,6 +82,8 @@ def embedded_evidence(preset: Preset, *, need_classifier: bool | None = None) ->
             "subfield": "OpenAlex topics are not on the embedded top-venue papers",
             "field": "OpenAlex topics are not on the embedded top-venue papers",
             "topic": "OpenAlex topics are not on the embedded top-venue papers",
+            "work_labels": "work_labels:<name> labels come from a tables folder "
+            "(litscan run PRESET --tables DIR)",
         }
         if need_classifier is None:
             need_classifier = any(lab.kind == "classifier" for lab in labels_used)
@@ -251,3 +257,167 @@ def live_evidence(
                 source=src,
             )
     return out, urls
+
+
+# --------------------------------------------------------------------------------------------
+# tables folder (source = "tables")
+# --------------------------------------------------------------------------------------------
+
+
+def _topic_labels_lazy(topics: pl.LazyFrame, level: str, values: set[str]) -> pl.LazyFrame | None:
+    """Primary-topic labels ``<level>:<id>`` (only the ids a preset uses) from work_topics."""
+    id_col = "topic_id" if level == "topic" else f"{level}_id"
+    names = topics.collect_schema().names()
+    if id_col not in names:
+        return None
+    score = pl.col("score").cast(pl.Float64) if "score" in names else pl.lit(None, pl.Float64)
+    return (
+        topics.filter(pl.col("is_primary").fill_null(False) & pl.col(id_col).is_in(list(values)))
+        .select(
+            pl.col("work_id").cast(pl.Utf8),
+            (pl.lit(f"{level}:") + pl.col(id_col).cast(pl.Utf8)).alias("label"),
+            score.alias("score"),
+            pl.lit(True).alias("flag"),
+        )
+        .unique(["work_id", "label"])
+    )
+
+
+def _works_topic_labels(works: pl.LazyFrame, level: str, values: set[str]) -> pl.LazyFrame | None:
+    """The same labels from the works' primary-topic columns (folders without work_topics/)."""
+    id_col = "primary_topic_id" if level == "topic" else f"{level}_id"
+    if id_col not in works.collect_schema().names():
+        return None
+    return works.filter(pl.col(id_col).cast(pl.Utf8).is_in(list(values))).select(
+        pl.col("id").cast(pl.Utf8).alias("work_id"),
+        (pl.lit(f"{level}:") + pl.col(id_col).cast(pl.Utf8)).alias("label"),
+        pl.lit(None, pl.Float64).alias("score"),
+        pl.lit(True).alias("flag"),
+    )
+
+
+def _folder_version(path: Any) -> str:
+    from pathlib import Path
+
+    files = sorted(Path(path).glob("*/*.parquet")) + sorted(Path(path).glob("*.parquet"))
+    size = sum(f.stat().st_size for f in files)
+    return f"tables folder {path}: {len(files)} parquet file(s), {size:,} bytes"
+
+
+def tables_evidence(preset: Preset, tables_dir: Any) -> dict:
+    """Record-level evidence from a tables folder (:func:`litscan.tables.load_tables`).
+
+    Only the population's years and venues are read (the filters are pushed into the parquet
+    scan); labels come from ``work_labels/`` (label kind ``work_labels``), ``work_topics/`` or the
+    works' primary-topic columns (``subfield``/``field``/``topic``), and litscan's classifiers when
+    the works have ``title`` and ``abstract``. Aggregate-count claims are not testable on a tables
+    folder (it holds records, not OpenAlex ``group_by`` counts).
+    """
+    from litscan.tables import load_tables
+
+    t = load_tables(tables_dir)
+    out: dict[str, Evidence] = {}
+    if "records" not in {c.evidence for c in preset.claims}:
+        return out
+    labels_used = list(preset.labels.values())
+    if preset.population.ai_scope is not None:
+        labels_used.append(preset.population.ai_scope)
+    by_kind: dict[str, set[str]] = {}
+    for lab in labels_used:
+        by_kind.setdefault(lab.kind, set()).add(lab.value)
+
+    works = t.works.with_columns(pl.col("id").cast(pl.Utf8), pl.col("year").cast(pl.Int32))
+    y0, y1 = preset.population.years
+    works = works.filter(pl.col("year").is_between(y0, y1))
+    if preset.population.venues:
+        works = works.filter(pl.col("source").is_in(list(preset.population.venues)))
+    names = works.collect_schema().names()
+    need_text = "classifier" in by_kind and {"title", "abstract"} <= set(names)
+    keep = [c for c in names if c != "abstract" or need_text]
+    w = works.select(keep).collect()
+    ids = w.select(pl.col("id").alias("work_id")).lazy()
+    wc = (
+        t.work_countries.select(
+            pl.col("work_id").cast(pl.Utf8),
+            pl.col("country_code").cast(pl.Utf8),
+            pl.col("whole").cast(pl.Float64),
+            pl.col("fractional").cast(pl.Float64),
+        )
+        .join(ids, on="work_id", how="semi")
+        .collect()
+    )
+
+    where = str(tables_dir)
+    unavailable = {
+        "concept": f"OpenAlex concepts are not in the tables folder {where}",
+        "classifier": f"the works in {where} have no title and abstract to classify",
+        "work_labels": f"the tables folder {where} has no work_labels/ table",
+    }
+    for kind in ("subfield", "field", "topic"):
+        unavailable[kind] = f"the tables folder {where} has no work_topics/ and no {kind} column"
+    parts: list[pl.LazyFrame] = []
+    kinds_ok: set[str] = set()
+    if t.work_labels is not None:
+        kinds_ok.add("work_labels")
+        unavailable.pop("work_labels")
+        wl_names = t.work_labels.collect_schema().names()
+        score = (
+            pl.col("score").cast(pl.Float64) if "score" in wl_names else pl.lit(None, pl.Float64)
+        )
+        parts.append(
+            t.work_labels.filter(
+                pl.col("label").cast(pl.Utf8).is_in(list(by_kind.get("work_labels", ())))
+            ).select(
+                pl.col("work_id").cast(pl.Utf8),
+                (pl.lit("work_labels:") + pl.col("label").cast(pl.Utf8)).alias("label"),
+                score.alias("score"),
+                pl.col("flag").fill_null(False),
+            )
+        )
+    for kind in ("subfield", "field", "topic"):
+        lf = None
+        if t.work_topics is not None:
+            lf = _topic_labels_lazy(t.work_topics, kind, by_kind.get(kind, set()))
+        if lf is None:
+            lf = _works_topic_labels(works, kind, by_kind.get(kind, set()))
+        if lf is not None:
+            kinds_ok.add(kind)
+            unavailable.pop(kind)
+            parts.append(lf)
+    frames = [f.join(ids, on="work_id", how="semi") for f in parts]
+    collected = pl.collect_all(frames) if frames else []
+    if need_text:
+        try:
+            from litscan import classify
+
+            pred = classify.predict(w.select("id", "title", "abstract"))
+            wl = classify.to_work_labels(pred).with_columns(
+                (pl.lit("classifier:") + pl.col("label")).alias("label")
+            )
+            collected.append(wl.filter(pl.col("flag")))
+            kinds_ok.add("classifier")
+            unavailable.pop("classifier")
+        except (ImportError, ModelError, OSError) as exc:
+            unavailable["classifier"] = f"litscan's classifier model is not available ({exc})"
+        w = w.drop("abstract")
+    wl_all = (
+        pl.concat(
+            [f.select("work_id", "label", "score", "flag") for f in collected],
+            how="vertical_relaxed",
+        )
+        if collected
+        else None
+    )
+    out["records"] = Evidence(
+        kind="records",
+        name=f"tables folder {where} ({w.height:,} works in the population)",
+        caveat=f"the works in the tables folder {where}, as written by the tool that made it",
+        works=w,
+        work_countries=wc,
+        work_labels=wl_all,
+        label_kinds=frozenset(kinds_ok),
+        unavailable=unavailable,
+        source="tables",
+        version=_folder_version(tables_dir),
+    )
+    return out

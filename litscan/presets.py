@@ -11,7 +11,7 @@ The format is documented in ``docs/presets.md``. In short::
 
     schema_version = 1
     claim = "China's share of highly cited surveillance papers exceeds its overall share"
-    source = "embedded"                     # embedded | cache | live
+    source = "embedded"                     # embedded | cache | live | tables
     countries = ["CN", "US"]
 
     [population]
@@ -70,7 +70,7 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
-SOURCES = ("embedded", "cache", "live")
+SOURCES = ("embedded", "cache", "live", "tables")
 EVIDENCE = ("records", "counts")
 COUNTINGS = ("whole", "fractional")
 OPS = (">", "<")
@@ -78,8 +78,18 @@ FIGURES = ("shares_over_time", "highly_cited", "comparison", "before_after", "co
 WITHIN = ("year", "source", "venue_field")
 #: label kinds: ``classifier:<label>`` (litscan's classifiers), ``venue_field:<CV|NLP|ML|RO|AI>``,
 #: ``venue:<name>`` (embedded top-venue papers), ``concept:<C…>`` (OpenAlex legacy concept),
-#: ``subfield:<17xx>``, ``field:<id>``, ``topic:<T…>`` (OpenAlex topics).
-LABEL_KINDS = ("classifier", "venue_field", "venue", "concept", "subfield", "field", "topic")
+#: ``subfield:<17xx>``, ``field:<id>``, ``topic:<T…>`` (OpenAlex topics), ``work_labels:<name>``
+#: (rows of a tables folder's work_labels/ with ``label == <name>`` and ``flag`` true).
+LABEL_KINDS = (
+    "classifier",
+    "venue_field",
+    "venue",
+    "concept",
+    "subfield",
+    "field",
+    "topic",
+    "work_labels",
+)
 VENUE_FIELDS = ("CV", "NLP", "ML", "RO", "AI")
 MIN_YEAR, MAX_YEAR = 1900, 2100
 
@@ -457,6 +467,13 @@ def parse_label(spec: Any, key: str, v: _V | None = None, name: str = "") -> Lab
     elif kind == "venue":
         if not value:
             raise v.fail(key, "expected a venue name after 'venue:'", "e.g. 'venue:CVPR'")
+    elif kind == "work_labels":
+        if not value:
+            raise v.fail(
+                key,
+                "expected a label name after 'work_labels:'",
+                "e.g. 'work_labels:llm' (the value of work_labels.label in the tables folder)",
+            )
     else:
         pattern = _LABEL_VALUE[kind]
         if not pattern.match(value):
