@@ -49,6 +49,32 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("litscan: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # disk full, permissions, "is a directory" outside litscan's writers
+        from litscan.fileio import describe_os_error
+
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"litscan: error: {where}{describe_os_error(exc)}", file=sys.stderr)
+        return 2
+    except (MemoryError, RecursionError) as exc:
+        print(
+            f"litscan: error: input too large or too deeply nested ({type(exc).__name__}); "
+            "split the input or raise the limits",
+            file=sys.stderr,
+        )
+        return 2
+    except Exception as exc:  # a bug: one line, never a traceback (LITSCAN_DEBUG=1 shows it)
+        from litscan.config import debug_enabled
+        from litscan.errors import redact
+
+        if debug_enabled():
+            raise
+        msg = " ".join(redact(str(exc)).split())[:300]
+        print(
+            f"litscan: internal error: {type(exc).__name__}: {msg} (hint: this is a litscan bug; "
+            "rerun with LITSCAN_DEBUG=1 for the traceback and report it)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -68,6 +68,11 @@ class Settings:
         return replace(self, **changes)
 
 
+def debug_enabled() -> bool:
+    """``LITSCAN_DEBUG=1``: show tracebacks of unexpected errors (for bug reports)."""
+    return os.environ.get("LITSCAN_DEBUG", "").strip().lower() in ("1", "true", "yes")
+
+
 def resolve_settings(
     base_url: str | None = None,
     api_key: str | None = None,

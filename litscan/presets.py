@@ -44,6 +44,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+import stat
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -110,6 +111,12 @@ def suggest(
     """A hint for a bad value: ``did you mean X?`` for the closest choice, else ``otherwise``."""
     close = difflib.get_close_matches(value, list(choices), n=1, cutoff=cutoff)
     return f"did you mean {show(close[0])}?" if close else otherwise
+
+
+#: largest accepted seed (numpy and polars take unsigned 64-bit seeds; we keep to signed 63 bits)
+MAX_SEED = 2**63 - 1
+#: largest preset file read (a preset is a few kB of TOML)
+MAX_PRESET_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -288,7 +295,7 @@ class _V:
             )
         if nonempty and not value.strip():
             raise self.fail(key, "expected a non-empty string, got ''")
-        if oneline and "\n" in value.strip():
+        if oneline and len(value.strip().splitlines()) > 1:  # \n, \r, U+2028, U+2029, \x85 ...
             raise self.fail(key, "expected one line, got several", "keep the claim to one line")
         return value.strip()
 
@@ -664,7 +671,7 @@ def parse_preset(data: Any, path: str | Path = "<preset>", *, text: bytes = b"")
             'e.g. countries = ["CN", "US"]',
         )
     countries = tuple(_country(v, c, f"countries[{i}]") for i, c in enumerate(raw_countries))
-    seed = v.integer(t.get("seed", 0), "seed", 0)
+    seed = v.integer(t.get("seed", 0), "seed", 0, MAX_SEED)
     resamples = v.integer(t.get("resamples", 1000), "resamples", 0, 100_000)
     min_works = v.integer(t.get("min_works", 30), "min_works", 1)
 
@@ -747,7 +754,7 @@ def parse_preset(data: Any, path: str | Path = "<preset>", *, text: bytes = b"")
     live = LiveOptions(
         filter=v.string(lv.get("filter", ""), "live.filter", nonempty=False),
         sample=v.integer(lv["sample"], "live.sample", 1, 10_000) if "sample" in lv else None,
-        seed=v.integer(lv.get("seed", 0), "live.seed", 0),
+        seed=v.integer(lv.get("seed", 0), "live.seed", 0, MAX_SEED),
         max_works=v.integer(lv["max_works"], "live.max_works", 1) if "max_works" in lv else None,
     )
     figs = tuple(
@@ -778,9 +785,24 @@ def parse_preset(data: Any, path: str | Path = "<preset>", *, text: bytes = b"")
 
 
 def load_preset(path: str | Path) -> Preset:
-    """Read and validate one preset file; every problem is a one-line :class:`PresetError`."""
+    """Read and validate one preset file; every problem is a one-line :class:`PresetError`.
+
+    Devices, FIFOs and files over :data:`MAX_PRESET_BYTES` are refused before reading."""
     p = Path(path)
     try:
+        st = p.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise PresetError(
+                f"{p}: expected a preset file (TOML), got "
+                + ("a folder" if stat.S_ISDIR(st.st_mode) else "a device, FIFO or socket"),
+                hint="give a .toml file or a preset name; `litscan presets` lists them",
+            )
+        if st.st_size > MAX_PRESET_BYTES:
+            raise PresetError(
+                f"{p}: expected a preset of at most {MAX_PRESET_BYTES:,} bytes, got "
+                f"{st.st_size:,}",
+                hint="a preset is a short TOML file; is this the right file?",
+            )
         text = p.read_bytes()
     except FileNotFoundError:
         here = presets_dir()
