@@ -198,3 +198,31 @@ def test_quality_on_fixed_validation_slice(model, shared_data):
     cs = C.load_cset(shared_data).filter(pl.col("split") == "test")
     pc = C.predict(cs.select("id", "title", "abstract"), model)
     assert C.prf(cs["y_ai"], pc["ai"] == 1)["f1"] >= AI_FLOOR_CSET
+
+
+def test_estimator_cleans_raw_text_and_is_a_classifier(model):
+    from sklearn.base import clone, is_classifier
+
+    title = "Deep Face Recognition: A Survey!"
+    abstract = "We review FACE-RECOGNITION (FR) methods, losses & datasets (LFW, IJB-C)."
+    raw = model.predict_proba(pl.DataFrame({"title": [title], "abstract": [abstract]}))
+    pairs = model.predict_proba([(title, abstract)])
+    clean = model.predict_proba_documents([document_text(title, abstract)])
+    np.testing.assert_allclose(raw, clean)
+    np.testing.assert_allclose(pairs, clean)
+    # one raw string is normalised inside: same score as its cleaned form
+    np.testing.assert_allclose(
+        model.predict_proba([f"{title} {abstract}"]),
+        model.predict_proba([normalize_text(f"{title} {abstract}")]),
+    )
+    assert is_classifier(model) and list(model.classes_) == list(model.labels)
+    assert clone(model).get_params()["labels"] == model.labels
+    pred = model.predict([(title, abstract)])
+    assert pred.dtype == np.int8 and pred.shape == (1, len(model.labels))
+    assert pred[0, list(model.classes_).index("cv")] == 1
+
+
+def test_train_needs_an_explicit_target(tmp_path, capsys):
+    assert main(["classify", "--train"]) == 2
+    assert "--out-model" in capsys.readouterr().err
+    assert main(["classify", "--train-tasks", "--out-model", "a", "--overwrite-shipped"]) == 2

@@ -15,56 +15,93 @@ def register(subparsers) -> None:
         "classify",
         help="label papers (ai, cv, nlp, ml, ro, security, llm, surveillance tasks)",
         description="Label papers from title + abstract with litscan's shipped topic classifier.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument(
         "input", nargs="?", help="CSV, JSON lines (.gz ok) or parquet with id, title, abstract"
     )
     p.add_argument("--out", help="output CSV (id, <label> 0/1, p_<label>)")
     p.add_argument("--model", help="model file to use (default: the shipped model)")
-    p.add_argument("--train", action="store_true", help="rebuild the model from the labeled data")
+    p.add_argument(
+        "--train",
+        action="store_true",
+        help="rebuild the whole model (category labels, ai head, task labels); needs "
+        "--out-model PATH or --overwrite-shipped",
+    )
+    p.add_argument(
+        "--train-tasks",
+        action="store_true",
+        help="refit only the task-label model (face_recognition, surveillance) on the shipped "
+        "hand labels, on top of --model; needs --out-model PATH or --overwrite-shipped",
+    )
     p.add_argument("--data", help="shared data folder (default ../shared/data)")
-    p.add_argument("--out-model", help="where --train writes the model (default: the shipped path)")
+    p.add_argument("--handlabels", help="hand-label folder (default: the shipped one)")
+    p.add_argument("--out-model", help="where --train / --train-tasks write the model")
+    p.add_argument(
+        "--overwrite-shipped",
+        action="store_true",
+        help="let --train / --train-tasks replace the shipped model file",
+    )
     p.add_argument("--evaluate", action="store_true", help="evaluate and write the model card")
     p.add_argument("--card", default="docs/model_card.md", help="model card path for --evaluate")
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from litscan import classify as C
+def _model_target(args: argparse.Namespace, shipped: Path) -> Path:
+    if args.out_model and args.overwrite_shipped:
+        raise UsageError("give either --out-model PATH or --overwrite-shipped, not both")
+    if args.out_model:
+        return Path(args.out_model)
+    if args.overwrite_shipped:
+        return shipped
+    raise UsageError(
+        "training writes a model file only when told where",
+        hint="add --out-model PATH (or --overwrite-shipped to replace the shipped model)",
+    )
 
-    modes = sum([bool(args.train), bool(args.evaluate), bool(args.input)])
+
+def run(args: argparse.Namespace) -> int:
+    from litscan import evaluate as E
+    from litscan import inference as inf
+    from litscan import train as T
+    from litscan.fileio import atomic_write_text
+
+    modes = sum([bool(args.train), bool(args.train_tasks), bool(args.evaluate), bool(args.input)])
     if modes != 1:
         raise UsageError(
-            "give exactly one of INPUT, --train or --evaluate",
+            "give exactly one of INPUT, --train, --train-tasks or --evaluate",
             hint="e.g. `litscan classify papers.csv --out labels.csv`",
         )
-    if args.train:
+    if args.train or args.train_tasks:
+        out = _model_target(args, inf.MODEL_PATH)
         t0 = time.perf_counter()
-        model = C.train_default(args.data, args.out_model)
-        out = Path(args.out_model) if args.out_model else C.MODEL_PATH
+        if args.train:
+            model = T.train_default(args.data, handlabel_dir=args.handlabels)
+        else:
+            model = T.train_tasks(inf.load_model(args.model), args.handlabels)
+        T.save_model(model, out)
+        heads = model.meta_["tasks"]["heads"]
         print(
             f"trained in {time.perf_counter() - t0:.0f} s; thresholds "
-            f"{dict(zip(model.labels, model.thresholds_.round(3), strict=True))}; "
+            f"{dict(zip(model.labels, model.thresholds_.round(3), strict=True))}; task thresholds "
+            f"{ {lab: h['threshold'] for lab, h in heads.items()} }; "
             f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)"
         )
         return 0
-    model = C.load_model(args.model)
+    model = inf.load_model(args.model)
     if args.evaluate:
-        result = C.evaluate(args.data, model)
+        result = E.evaluate(args.data, model)
         card = Path(args.card)
-        card.parent.mkdir(parents=True, exist_ok=True)
-        card.write_text(
-            C.model_card(result, Path(args.model) if args.model else None), encoding="utf-8"
-        )
+        atomic_write_text(card, E.model_card(result, Path(args.model) if args.model else None))
         print(result["metrics"].filter(result["metrics"]["method"] == "model"))
         print(f"wrote {card}")
         return 0
     if not args.out:
         raise UsageError("classify INPUT needs --out FILE.csv")
-    df = C.read_input(args.input)
+    df = inf.read_input(args.input)
     t0 = time.perf_counter()
-    pred = C.predict(df, model)
-    pred.write_csv(args.out)
+    pred = inf.predict(df, model)
+    atomic_write_text(args.out, pred.write_csv())
     dt = time.perf_counter() - t0
     print(f"labelled {pred.height} papers in {dt:.1f} s -> {args.out}", file=sys.stderr)
     return 0
