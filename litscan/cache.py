@@ -11,31 +11,45 @@ Layout (``root`` is ``cache/`` or ``LITSCAN_CACHE``)::
       groups-<hash>/ ...         same for group_by queries
 
 Crash safety: every file is written to a temporary name in the same directory, flushed, fsync'ed
-and renamed over the target (:func:`atomic_write_bytes`), and the manifest is rewritten only
+and renamed over the target (:func:`litscan.fileio.atomic_write_bytes`), and the manifest is rewritten only
 *after* the page it counts is on disk. A process killed at any instant leaves either the old or the
 new manifest; pages beyond ``manifest["pages"]`` are ignored and overwritten on resume, so a work is
 never counted twice. The query URL stored in the manifest never contains the API key (litscan sends
-the key as an ``Authorization`` header, and :func:`~litscan.errors.redact` is applied regardless).
+the key as an ``Authorization`` header, and :func:`~litscan.errors.scrub` is applied regardless).
+
+Trust: a manifest is checked field by field when it is loaded (``pages`` must be an integer,
+``complete`` a boolean, ``next`` a cursor or page ...), and the items of its pages must add up to
+``items``; anything else is reported as a corrupt cache (one line, naming the file) instead of
+being returned as a result. A cache folder that cannot be written (read-only disk or
+permissions) is still read when it holds the complete result; fetching into it is refused.
+Cleaning stale ``.*.tmp`` files (left by a killed run) looks only at the query folder and its
+``pages`` folder, never through a symbolic link.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import gzip
 import hashlib
 import json
+import logging
 import os
+import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from litscan.errors import InputDataError, UsageError, redact
+from litscan import fileio
+from litscan.errors import InputDataError, UsageError, scrub
 
 __all__ = ["QueryCache", "atomic_write_bytes", "now_iso"]
 
 MANIFEST_VERSION = 1
+_READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
+log = logging.getLogger("litscan.cache")
 
 
 def now_iso() -> str:
@@ -44,20 +58,13 @@ def now_iso() -> str:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see either the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    with contextlib.suppress(OSError):  # make the rename itself durable where supported
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+    """Write ``data`` to ``path`` so that readers see either the old file or the whole new one
+    (:func:`litscan.fileio.atomic_write_bytes`; kept here for callers of the old name)."""
+    fileio.atomic_write_bytes(path, data)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class QueryCache:
@@ -65,20 +72,39 @@ class QueryCache:
 
     def __init__(self, root: str | os.PathLike, identity_url: str, kind: str = "works") -> None:
         self.root = Path(root)
-        self.identity_url = redact(identity_url)
+        self.identity_url = scrub(identity_url)
         digest = hashlib.sha256(self.identity_url.encode("utf-8")).hexdigest()[:16]
         self.dir = self.root / f"{kind}-{digest}"
         self.kind = kind
         self.manifest_path = self.dir / "manifest.json"
         self.pages_dir = self.dir / "pages"
         self._lock_fh = None
+        #: True while :meth:`lock` holds no lock because the folder cannot be written
+        self.read_only = False
 
     # -- locking ---------------------------------------------------------------------------
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold an exclusive lock on this query's directory (released even on SIGKILL)."""
-        self.pages_dir.mkdir(parents=True, exist_ok=True)
-        fh = open(self.dir / ".lock", "a+")  # noqa: SIM115 - closed below
+        """Hold an exclusive lock on this query's directory (released even on SIGKILL).
+
+        When the folder cannot be written (read-only file system or no permission), no lock is
+        taken and :attr:`read_only` is set: the caller may only read a complete result then."""
+        try:
+            self.pages_dir.mkdir(parents=True, exist_ok=True)
+            fh = open(self.dir / ".lock", "a+")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            if exc.errno not in _READ_ONLY_ERRNOS or not self.manifest_path.is_file():
+                raise InputDataError(
+                    f"cache {self.dir}: expected a folder litscan can write, got "
+                    f"{exc.strerror or exc}",
+                    hint="use --cache-dir on a writable disk",
+                ) from None
+            self.read_only = True
+            try:
+                yield
+            finally:
+                self.read_only = False
+            return
         try:
             try:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -87,13 +113,38 @@ class QueryCache:
                     f"cache {self.dir}: expected no other fetch of this query, found one running",
                     hint="wait for the other litscan process to finish, or use another --cache-dir",
                 ) from None
-            for stale in self.dir.rglob(".*.tmp"):  # left by a killed run
-                stale.unlink(missing_ok=True)
+            self._remove_stale_temps()
             yield
         finally:
             with contextlib.suppress(OSError):
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
             fh.close()
+
+    def _remove_stale_temps(self) -> None:
+        """Delete ``.*.tmp`` files left by a killed run, in this query's folder and its ``pages``
+        folder only, never through a symbolic link (a linked folder is left alone)."""
+        for folder in (self.dir, self.pages_dir):
+            try:
+                if stat.S_ISLNK(os.lstat(folder).st_mode):
+                    log.warning("cache %s is a symbolic link: stale temporary files not cleaned",
+                                folder)
+                    continue
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.is_file(
+                    follow_symlinks=False
+                ):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+
+    def corrupt(self, what: str) -> InputDataError:
+        """The one-line error for a cache that does not hold what its manifest says."""
+        return InputDataError(
+            f"cache manifest {self.manifest_path}: {what} (corrupt or hand-edited cache)",
+            hint=f"rerun with --refresh, or delete {self.dir} to refetch this query",
+        )
 
     # -- manifest --------------------------------------------------------------------------
     def new_manifest(self, query: dict[str, Any]) -> dict[str, Any]:
@@ -124,19 +175,60 @@ class QueryCache:
                 f"cache manifest {self.manifest_path}: expected JSON, got unreadable file ({exc})",
                 hint=f"delete {self.dir} to refetch this query",
             ) from exc
+        if not isinstance(manifest, dict):
+            raise self.corrupt(f"expected a JSON object, got {type(manifest).__name__}")
         if manifest.get("url") != self.identity_url:
             raise InputDataError(
                 f"cache manifest {self.manifest_path}: expected query {self.identity_url!r}, "
-                f"found {manifest.get('url')!r}",
+                f"found {scrub(str(manifest.get('url')))[:200]!r}",
                 hint=f"delete {self.dir} (hash collision or hand-edited file)",
             )
+        self.check_manifest(manifest)
         return manifest
+
+    def check_manifest(self, m: dict[str, Any]) -> None:
+        """Raise :meth:`corrupt` unless every field litscan relies on has a sane type and value."""
+        def bad(field: str, expected: str) -> InputDataError:
+            return self.corrupt(f"expected {field} to be {expected}, got {str(m.get(field))[:60]!r}")
+
+        if m.get("manifest_version") != MANIFEST_VERSION:
+            raise bad("manifest_version", str(MANIFEST_VERSION))
+        if m.get("kind") != self.kind:
+            raise bad("kind", repr(self.kind))
+        for field in ("pages", "items"):
+            if not _is_int(m.get(field)) or m[field] < 0:
+                raise bad(field, "an integer >= 0")
+        if m["pages"] > 10_000_000:
+            raise bad("pages", "at most 10,000,000")
+        if m.get("count") is not None and (not _is_int(m["count"]) or m["count"] < 0):
+            raise bad("count", "an integer >= 0 or null")
+        if not isinstance(m.get("complete"), bool):
+            raise bad("complete", "true or false")
+        nxt = m.get("next")
+        if m["complete"]:
+            if nxt is not None:
+                raise bad("next", "null in a complete manifest")
+        elif not (
+            isinstance(nxt, dict) and len(nxt) == 1 and (
+                (isinstance(nxt.get("cursor"), str) and nxt["cursor"])
+                or (_is_int(nxt.get("page")) and nxt["page"] >= 1)
+            )
+        ):
+            raise bad("next", "{'cursor': str} or {'page': int >= 1}")
+        if m["pages"] == 0 and m["items"]:
+            raise bad("items", "0 when no page is stored")
+        if m.get("data_version") is not None and not isinstance(m["data_version"], dict):
+            raise bad("data_version", "an object or null")
+        for number in (1, m["pages"]):
+            if number and not self.page_path(number).is_file():
+                raise self.corrupt(f"expected page file {self.page_path(number).name} "
+                                   f"(the manifest counts {m['pages']} pages), it is missing")
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         """Atomically replace the manifest."""
         manifest["updated_at"] = now_iso()
-        data = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
-        atomic_write_bytes(self.manifest_path, redact(data.decode("utf-8")).encode("utf-8"))
+        text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=True)
+        fileio.atomic_write_bytes(self.manifest_path, scrub(text).encode("utf-8"))
 
     # -- pages -----------------------------------------------------------------------------
     def page_path(self, number: int) -> Path:
@@ -145,15 +237,20 @@ class QueryCache:
 
     def write_page(self, number: int, payload: dict[str, Any]) -> None:
         """Atomically write page ``number`` (gzip JSON)."""
-        raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        atomic_write_bytes(self.page_path(number), gzip.compress(raw, compresslevel=3, mtime=0))
+        # ensure_ascii: a lone surrogate in a title (valid JSON, invalid UTF-8) stays escaped
+        raw = json.dumps(payload, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+        fileio.atomic_write_bytes(self.page_path(number),
+                                  gzip.compress(raw, compresslevel=3, mtime=0))
 
     def read_page(self, number: int) -> dict[str, Any]:
         """Read page ``number``; an unreadable page names the file and how to recover."""
         path = self.page_path(number)
         try:
-            return json.loads(gzip.decompress(path.read_bytes()))
-        except (OSError, ValueError, EOFError) as exc:
+            page = json.loads(gzip.decompress(path.read_bytes()))
+            if not isinstance(page, dict):
+                raise ValueError(f"expected a JSON object, got {type(page).__name__}")
+            return page
+        except (OSError, ValueError, EOFError, RecursionError) as exc:
             raise InputDataError(
                 f"cache page {path}: expected gzip JSON written by litscan, got unreadable file ({exc})",
                 hint=f"delete {self.dir} to refetch this query",

@@ -13,25 +13,97 @@ The API key is kept out of ``repr()`` so it cannot leak through a log line or a 
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from litscan import __version__
-from litscan.errors import UsageError
+from litscan.errors import UsageError, register_secret, scrub
 
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_CACHE_DIR", "Settings", "resolve_settings"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_CACHE_DIR",
+    "DEFAULT_PER_PAGE",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "Settings",
+    "resolve_settings",
+    "check_base_url",
+]
 
 DEFAULT_BASE_URL = "https://api.openalex.org"
 DEFAULT_CACHE_DIR = Path("cache")
 USER_AGENT = f"litscan/{__version__} (+https://github.com/litscan/litscan)"
+#: OpenAlex's 2026 developer docs give 1..100 as the per_page range (200 was the old maximum).
+DEFAULT_PER_PAGE = 100
+#: A decoded (decompressed) response larger than this is refused: a page of 100 full work records
+#: is ~1-3 MB, so 64 MiB leaves ample room while a gzip bomb fails after reading ~64 KiB of it.
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
+
+def check_base_url(url: object) -> str:
+    """``url`` without a trailing slash if it is a usable ``http(s)://host[:port][/path]`` base URL.
+
+    Raises :class:`UsageError` (one line, the URL shown scrubbed of any ``user:pass@``) for a
+    missing scheme or host, a bad port, spaces or control characters, a query string or fragment
+    (a key in ``?api_key=`` would end up in every cache identity; litscan sends the key as a
+    header). A password in ``user:pass@`` is registered as a secret so it is never shown.
+    """
+    hint = "pass --base-url https://api.openalex.org or set LITSCAN_OPENALEX_URL"
+    if not isinstance(url, str) or not url.strip():
+        raise UsageError(f"OpenAlex base URL: expected http(s)://host, got {scrub(repr(url))}",
+                         hint=hint)
+    try:
+        parts = urlsplit(url)
+        if parts.password:
+            register_secret(parts.password)
+            register_secret(unquote(parts.password))
+        port = parts.port  # raises ValueError for a non-numeric or out-of-range port
+        host = parts.hostname
+    except ValueError as exc:
+        raise UsageError(f"OpenAlex base URL {scrub(url)!r}: expected http(s)://host[:port], "
+                         f"got an unparsable URL ({scrub(str(exc))})", hint=hint) from None
+    shown = scrub(url)
+    if parts.scheme not in ("http", "https"):
+        raise UsageError(f"OpenAlex base URL {shown!r}: expected http:// or https://, got "
+                         f"scheme {parts.scheme!r}", hint=hint)
+    if not host:
+        raise UsageError(f"OpenAlex base URL {shown!r}: expected a host name after //", hint=hint)
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise UsageError(f"OpenAlex base URL {shown!r}: expected no spaces or control characters",
+                         hint=hint)
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        raise UsageError(f"OpenAlex base URL {shown!r}: expected no query string or fragment",
+                         hint="give the key in OPENALEX_API_KEY, not in the URL")
+    if port == 0:
+        raise UsageError(f"OpenAlex base URL {shown!r}: expected a port 1..65535, got 0", hint=hint)
+    return url.rstrip("/")
+
+
+def _check_number(name: str, value: object, lo: float, hi: float, *, integer: bool = False,
+                  allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if ok and integer:
+        ok = float(value).is_integer()
+    if ok:
+        ok = math.isfinite(value) and lo <= value <= hi
+    if not ok:
+        kind = "an integer" if integer else "a finite number"
+        raise UsageError(f"{name}: expected {kind} in {lo:g}..{hi:g}, got {value!r}")
 
 
 @dataclass(frozen=True)
 class Settings:
     """Everything the OpenAlex client needs; build it with :func:`resolve_settings`.
 
-    ``timeout`` is ``(connect, read)`` seconds. Retries use exponential backoff
+    ``timeout`` is ``(connect, read)`` seconds per socket operation; ``deadline`` (seconds) bounds
+    each request as a whole: connecting, the headers and the whole body, however slowly the server
+    trickles them (``None`` = connect + read timeout). ``max_response_bytes`` caps the decoded
+    (decompressed) body of one response; ``max_redirects`` caps redirects per request.
+    ``per_page`` defaults to 100 (OpenAlex's documented maximum in 2026). Retries use exponential backoff
     ``backoff_base * 2**attempt`` (with jitter) capped at ``backoff_max``; a ``Retry-After``
     longer than ``max_retry_after`` is not waited for (the error says when to come back).
     ``max_requests_per_second`` throttles the client (OpenAlex allows 100/s; ``None`` = no throttle).
@@ -47,21 +119,34 @@ class Settings:
     backoff_max: float = 60.0
     max_retry_after: float = 300.0
     max_requests_per_second: float | None = 10.0
-    per_page: int = 200
+    per_page: int = DEFAULT_PER_PAGE
+    deadline: float | None = 120.0
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    max_redirects: int = 5
 
     def __post_init__(self) -> None:
-        if not self.base_url.startswith(("http://", "https://")):
-            raise UsageError(
-                f"OpenAlex base URL: expected http(s)://…, got {self.base_url!r}",
-                hint="pass --base-url https://api.openalex.org or set LITSCAN_OPENALEX_URL",
-            )
-        if not 1 <= self.per_page <= 200:
-            raise UsageError(
-                f"per_page: expected 1..200 (OpenAlex's limit), got {self.per_page}",
-                hint="use a value between 1 and 200",
-            )
-        if self.max_retries < 0:
-            raise UsageError(f"max_retries: expected >= 0, got {self.max_retries}")
+        object.__setattr__(self, "base_url", check_base_url(self.base_url))
+        if self.api_key is not None:
+            if not isinstance(self.api_key, str) or any(
+                ch.isspace() or ord(ch) < 32 for ch in self.api_key
+            ):
+                raise UsageError("OPENALEX_API_KEY: expected a key without spaces or control "
+                                 "characters, got a value that has some (not shown)")
+            register_secret(self.api_key)
+        _check_number("per_page", self.per_page, 1, 200, integer=True)
+        _check_number("max_retries", self.max_retries, 0, 100, integer=True)
+        if not (isinstance(self.timeout, tuple) and len(self.timeout) == 2):
+            raise UsageError(f"timeout: expected (connect, read) seconds, got {self.timeout!r}")
+        for part in self.timeout:
+            _check_number("timeout", part, 0.001, 86_400)
+        _check_number("deadline", self.deadline, 0.001, 86_400, allow_none=True)
+        _check_number("backoff_base", self.backoff_base, 0, 3_600)
+        _check_number("backoff_max", self.backoff_max, 0, 86_400)
+        _check_number("max_retry_after", self.max_retry_after, 0, 86_400)
+        _check_number("max_requests_per_second", self.max_requests_per_second, 0.001, 10_000,
+                      allow_none=True)
+        _check_number("max_response_bytes", self.max_response_bytes, 1024, 2**40, integer=True)
+        _check_number("max_redirects", self.max_redirects, 0, 30, integer=True)
 
     def with_(self, **changes) -> Settings:
         """Return a copy with some fields changed."""
@@ -86,10 +171,11 @@ def resolve_settings(
     key = api_key or os.environ.get("OPENALEX_API_KEY") or None
     cache = cache_dir or os.environ.get("LITSCAN_CACHE") or DEFAULT_CACHE_DIR
     timeout = overrides.pop("timeout", None)
-    if isinstance(timeout, int | float):
+    if isinstance(timeout, int | float) and not isinstance(timeout, bool):
         timeout = (float(timeout), float(timeout))
     if timeout is not None:
-        overrides["timeout"] = tuple(timeout)
-    return Settings(
-        base_url=url.rstrip("/"), api_key=key, cache_dir=Path(cache), **overrides
-    )
+        try:
+            overrides["timeout"] = tuple(timeout)
+        except TypeError:
+            raise UsageError(f"timeout: expected seconds or (connect, read), got {timeout!r}") from None
+    return Settings(base_url=url, api_key=key, cache_dir=Path(cache), **overrides)

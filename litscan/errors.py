@@ -18,13 +18,18 @@ line and exits with :attr:`LitscanError.exit_code`; it never shows a traceback f
         ├── RateLimited               429 after all retries, or the daily budget is spent
         └── NetworkGaveUp             timeouts / 5xx / resets after all retries
 
-Messages never contain the API key: :func:`redact` is applied to every URL before it is put
-into an error, a log line, the cache or a report.
+Messages never contain the API key: :func:`scrub` (the one scrubber; :func:`redact` is its old
+name) is applied to every error message, and callers apply it to every URL, header and log line
+before it is put into an error, a log line, the cache, a manifest or a report.
 """
 
 from __future__ import annotations
 
+import base64
+import os
 import re
+from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
 
 __all__ = [
     "LitscanError",
@@ -39,16 +44,81 @@ __all__ = [
     "RateLimited",
     "NetworkGaveUp",
     "redact",
+    "scrub",
+    "register_secret",
 ]
 
-_SECRET_PARAMS = re.compile(r"(?i)([?&](?:api_key|api-key|apikey|key|mailto)=)[^&#\s]*")
-_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._\-~+/=]+")
+_SECRET_PARAMS = re.compile(
+    r"(?i)((?:[?&;]|%3F|%26)(?:api[_-]?key|apikey|key|token|access_token|mailto|password)(?:=|%3D))"
+    r"[^&#\s\"'<>]*"
+)
+_BEARER = re.compile(r"(?i)((?:bearer|basic)\s+)[A-Za-z0-9._\-~+/=]+")
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@?#\"'<>]*@")
+_AUTH_HEADER = re.compile(r"(?i)((?:authorization|x-api-key)[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+")
+_MIN_SECRET = 4  # shorter "keys" would blank out ordinary words
+_secrets: set[str] = set()
 
 
-def redact(text: str) -> str:
-    """Remove API keys (query parameter or ``Bearer`` header) and e-mail addresses from ``text``."""
-    text = _SECRET_PARAMS.sub(r"\1***", text)
-    return _BEARER.sub(r"\1***", text)
+def register_secret(value: str | None) -> None:
+    """Add ``value`` (an API key, a password from a base URL) to the secrets :func:`scrub` removes.
+
+    ``OPENALEX_API_KEY`` from the environment is always scrubbed without registering it."""
+    if value and len(value) >= _MIN_SECRET:
+        _secrets.add(value)
+
+
+def _b64_cores(secret: bytes) -> set[str]:
+    """The base64 characters that depend only on ``secret``, for each of the 3 alignments it can
+    have inside a longer base64 text (``Basic dXNlcjpLRVk=`` hides the key at offset 5)."""
+    cores = set()
+    for pad in range(3):
+        for alphabet in (base64.b64encode, base64.urlsafe_b64encode):
+            enc = alphabet(b"\0" * pad + secret).decode("ascii")
+            start = 4 if pad else 0
+            stop = 4 * ((pad + len(secret)) // 3)
+            core = enc[start:stop]
+            if len(core) >= 6:
+                cores.add(core)
+    return cores
+
+
+def _secret_forms(secret: str) -> set[str]:
+    raw = secret.encode("utf-8")
+    forms = {secret, quote(secret, safe=""), quote_plus(secret), quote(quote(secret, safe=""), safe="")}
+    forms |= _b64_cores(raw)
+    return {f for f in forms if len(f) >= _MIN_SECRET}
+
+
+def scrub(text: object, secrets: Iterable[str] = ()) -> str:
+    """``text`` with every secret removed; the one scrubber for anything litscan shows or writes.
+
+    Removed: the API key (``OPENALEX_API_KEY``, keys given to :func:`register_secret` and
+    ``secrets``) raw, URL-encoded (once or twice), base64-encoded (any alignment, standard or
+    URL-safe alphabet) and in any letter case; ``user:pass@`` userinfo in URLs; ``api_key=`` /
+    ``key=`` / ``token=`` / ``mailto=`` query parameters; ``Bearer``/``Basic`` credentials and
+    ``Authorization:`` header values. Each is replaced by ``***``.
+    """
+    out = text if isinstance(text, str) else str(text)
+    keys = set(_secrets)
+    env_key = os.environ.get("OPENALEX_API_KEY")
+    if env_key and len(env_key) >= _MIN_SECRET:
+        keys.add(env_key)
+    keys.update(s for s in secrets if s and len(s) >= _MIN_SECRET)
+    if keys:
+        forms = set()
+        for key in keys:
+            forms |= _secret_forms(key)
+        pattern = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+        out = re.sub(pattern, "***", out, flags=re.IGNORECASE)
+    out = _USERINFO.sub(r"\1***@", out)
+    out = _SECRET_PARAMS.sub(r"\1***", out)
+    out = _BEARER.sub(r"\1***", out)
+    return _AUTH_HEADER.sub(r"\1***", out)
+
+
+def redact(text: object) -> str:
+    """Alias of :func:`scrub` (kept for callers written before the scrubber was unified)."""
+    return scrub(text)
 
 
 class LitscanError(Exception):
@@ -59,7 +129,7 @@ class LitscanError(Exception):
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         self.hint = hint
         full = message if hint is None else f"{message} (hint: {hint})"
-        super().__init__(redact(full))
+        super().__init__(scrub(full))
 
 
 class UsageError(LitscanError):
@@ -99,7 +169,7 @@ class OpenAlexError(LitscanError):
         status: int | None = None,
         hint: str | None = None,
     ) -> None:
-        self.url = redact(url) if url else url
+        self.url = scrub(url) if url else url
         self.status = status
         super().__init__(message, hint=hint)
 

@@ -85,7 +85,7 @@ def replay(shared_data):
         sessions.append(session)
         settings = resolve_settings(
             "https://api.openalex.org", api_key=api_key, max_retries=0,
-            max_requests_per_second=None,
+            max_requests_per_second=None, per_page=200,  # the cassettes were recorded with 200
         )
         return OpenAlexClient(settings, session=session), adapter
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from litscan.commands._fetch_common import add_connection_options, settings_from, show_progress
-from litscan.errors import ExportError, UsageError
+from litscan.errors import UsageError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,12 +36,11 @@ def run(args: argparse.Namespace) -> int:
                       per_page=settings.per_page, refresh=args.refresh,
                       progress=show_progress(args))
     if args.out:
+        from litscan.fileio import atomic_path
+
         out = Path(args.out)
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            df.write_parquet(out) if out.suffix == ".parquet" else df.write_csv(out)
-        except OSError as exc:
-            raise ExportError(f"--out {out}: could not write ({exc})") from exc
+        with atomic_path(out) as tmp:
+            df.write_parquet(tmp) if out.suffix == ".parquet" else df.write_csv(tmp)
         print(f"litscan: wrote {df.height} groups to {out}", file=sys.stderr)
     else:
         sys.stdout.write(df.write_csv())

@@ -6,8 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from litscan.commands._fetch_common import add_connection_options, settings_from, show_progress
-from litscan.errors import ExportError, UsageError
+from litscan.commands._fetch_common import (
+    add_connection_options,
+    check_range,
+    settings_from,
+    show_progress,
+)
+from litscan.errors import UsageError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,21 +30,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--sample", type=int, help="random sample of N works (with --seed)")
     p.add_argument("--seed", type=int, help="seed for --sample")
     p.add_argument("--out", help="write the tidy works table (parquet)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="fetch nothing: print the number of works, pages, requests and the "
+                   "estimated cost, from one cheap request (none if the cache is complete)")
     add_connection_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Fetch, then optionally write ``--out``; exit 0 on success."""
-    from litscan.openalex import DEFAULT_WORK_FIELDS, OpenAlexClient, fetch
+    from litscan.openalex import DEFAULT_WORK_FIELDS, OpenAlexClient, fetch, plan_query
 
-    if args.max_works is not None and args.max_works < 1:
-        raise UsageError(f"--max-works: expected a positive number, got {args.max_works}")
+    check_range("--max-works", args.max_works, 1, 10**9, integer=True)
+    check_range("--sample", args.sample, 1, 10_000, integer=True)
+    check_range("--seed", args.seed, 0, 2**63 - 1, integer=True)
     if args.out and not args.out.endswith(".parquet"):
         raise UsageError(f"--out: expected a .parquet path, got {args.out!r}")
     select = DEFAULT_WORK_FIELDS if args.select is None else (
         None if args.select == "all" else args.select)
     settings = settings_from(args)
+    if args.dry_run:
+        with OpenAlexClient(settings) as client:
+            plan = plan_query(args.filter_, select=select, max_works=args.max_works,
+                              sample=args.sample, seed=args.seed, client=client,
+                              cache_dir=settings.cache_dir)
+        print(f"works\t{plan.count}\nfetch_items\t{plan.fetch_items}\nper_page\t{plan.per_page}"
+              f"\npages\t{plan.pages}\nrequests\t{plan.requests}\n"
+              f"cost_usd\t{plan.cost_usd:.6f}\nprice_source\t{plan.price_source}\n"
+              f"remaining_usd\t{'' if plan.remaining_usd is None else plan.remaining_usd}\n"
+              f"url\t{plan.url}")
+        print(f"litscan: dry run ({plan.probe_requests} request made): {plan.describe()}",
+              file=sys.stderr)
+        return 0
     with OpenAlexClient(settings) as client:
         result = fetch(
             args.filter_, select=select, max_works=args.max_works, sample=args.sample,
@@ -51,14 +73,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"litscan: {len(result.items):,} works ({state}; OpenAlex count {m['count']}); "
           f"{result.requests_made} requests; cache {result.cache_dir}", file=sys.stderr)
     if args.out:
+        from litscan.fileio import atomic_path
         from litscan.normalize import normalize_works
 
         tables = normalize_works(result.items, source=str(result.cache_dir))
         out = Path(args.out)
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            tables.works.write_parquet(out)
-        except OSError as exc:
-            raise ExportError(f"--out {out}: could not write parquet ({exc})") from exc
+        with atomic_path(out) as tmp:
+            tables.works.write_parquet(tmp)
         print(f"litscan: wrote {tables.works.height:,} rows to {out}", file=sys.stderr)
     return 0
