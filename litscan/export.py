@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from litscan.errors import ExportError, UsageError
+from litscan.fileio import atomic_write_text, describe_os_error
 
 __all__ = [
     "FORMATS",
@@ -128,12 +129,10 @@ def write_figures(
         if not isinstance(fig, go.Figure):
             raise UsageError(f"write_figure: expected a plotly Figure, got {type(fig).__name__}")
         stem = Path(stem)
-        stem.parent.mkdir(parents=True, exist_ok=True)
         for fmt in fmts:
             path = stem.with_name(f"{stem.name}.{fmt}")
             if fmt == "html":
-                fig.write_html(
-                    path,
+                page = fig.to_html(
                     include_plotlyjs="cdn" if html_js == "cdn" else True,
                     full_html=True,
                     config={
@@ -146,23 +145,36 @@ def write_figures(
                         },
                     },
                 )
-                written.append(path)
+                written.append(atomic_write_text(path, page))
             elif fmt == "json":
-                pio.write_json(fig, path, pretty=False)
-                written.append(path)
+                written.append(atomic_write_text(path, pio.to_json(fig, pretty=False)))
             else:
+                # rendered to a hidden temporary name, checked, then renamed into place
+                tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.{fmt}")
                 specs.append(
                     dict(
                         fig=fig.to_dict(),
-                        path=path,
+                        path=tmp,
+                        final=path,
                         opts=dict(format=fmt, width=width, height=height, scale=scale),
                     )
                 )
     if specs:
-        _render(specs)
-        for s in specs:
-            _check_image(s["path"], s["opts"]["format"])
-            written.append(s["path"])
+        try:
+            for s in specs:
+                s["final"].parent.mkdir(parents=True, exist_ok=True)
+            _render(specs)
+            for s in specs:
+                _check_image(s["path"], s["opts"]["format"])
+                os.replace(s["path"], s["final"])
+                written.append(s["final"])
+        except OSError as exc:
+            raise ExportError(
+                f"{specs[0]['final'].parent}: cannot write figures: {describe_os_error(exc)}"
+            ) from None
+        finally:
+            for s in specs:
+                s["path"].unlink(missing_ok=True)
     return written
 
 
