@@ -10,7 +10,7 @@ table, a topics table and per-work country weights (whole + fractional):
   makes a column per abstract word), ``pandas.json_normalize`` for works, authorships and topics, and
   the fractional country weights in pandas (groupby/explode);
 * ``litscan_records`` — ``json.loads`` + :func:`litscan.normalize.normalize_works` (the API path);
-* ``litscan_vectorised`` — :func:`litscan.ingest.normalize_jsonl` (polars parses with an explicit
+* ``litscan_vectorised`` — :func:`litscan.normalize.normalize_jsonl` (polars parses with an explicit
   nested schema; the ingest path). Its tables are identical to ``litscan_records``'.
 
 Each method runs in its own subprocess (so its peak RSS is its own); figures are works/s and peak
@@ -83,7 +83,7 @@ def _litscan_records(blob: bytes) -> dict:
 
 
 def _litscan_vectorised(blob: bytes) -> dict:
-    from litscan.ingest import normalize_jsonl
+    from litscan.normalize import normalize_jsonl
 
     return _counts(normalize_jsonl(blob))
 

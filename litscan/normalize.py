@@ -1,8 +1,18 @@
 """Raw OpenAlex work JSON -> tidy polars tables (``works``, ``authorships``, ``work_countries``,
 ``work_topics``), each with the explicit schema in :mod:`litscan.schemas` (see ``docs/tables.md``).
 
+One normaliser for every source: API pages and the cache (:func:`normalize_works`, Python
+records), JSON Lines (:func:`normalize_jsonl`) and snapshot partitions (``litscan.ingest``) all go
+through the typed decoder (:mod:`litscan.decode`) and then :func:`normalize_decoded`, which is
+vectorised polars except for the abstracts (rebuilt per work, only for the works a filter keeps).
+
 This stage is pure: records in, frames out. Missing fields (e.g. records fetched with ``select=``)
-become nulls; a record that is not a work at all raises :class:`MalformedRecordError` naming it.
+become nulls. A bad record (wrong field types, not a work, invalid JSON or Unicode, too deeply
+nested) is skipped and counted in ``Tables.issues`` with its record number and work id, or raised
+as :class:`MalformedRecordError` with ``on_bad_record="raise"``. Documented coercions (counted and
+logged): ``authorships[].countries`` given as one string is one code. Country codes that are not
+ISO 3166-1 alpha-2 (or ``XK``) are dropped from the country lists and counted, never counted as a
+country. Duplicate work ids are an error (the caller deduplicates).
 
 Fractional counting rule (the default everywhere in litscan)
 -----------------------------------------------------------
@@ -15,37 +25,60 @@ each distinct country on the work.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
+import numpy as np
 import polars as pl
 
 from litscan import schemas
+from litscan.decode import (
+    Decoded,
+    OnBadRecord,
+    RecordIssues,
+    decode_jsonl,
+    encode_records,
+    no_gc,
+)
 from litscan.errors import InputDataError, MalformedRecordError, UsageError
+from litscan.filters import WorkFilter
 
 __all__ = [
     "Tables",
+    "RecordIssues",
+    "TABLE_NAMES",
     "short_id",
     "rebuild_abstract",
     "normalize_works",
+    "normalize_jsonl",
+    "normalize_decoded",
+    "concat_tables",
+    "empty_tables",
     "work_countries",
     "country_coverage",
     "topic_labels",
+    "valid_country_codes",
 ]
 
 CountrySource = Literal["authorships", "institutions"]
+TABLE_NAMES = ("works", "authorships", "work_countries", "work_topics")
+DEFAULT_BATCH_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Tables:
-    """The tidy tables of one set of works. Frozen: derive new tables, never mutate these."""
+    """The tidy tables of one set of works. Frozen: derive new tables, never mutate these.
+
+    ``issues`` counts what the normaliser skipped, coerced or dropped on the way (empty for
+    tables not built from raw records)."""
 
     works: pl.DataFrame
     authorships: pl.DataFrame
     work_countries: pl.DataFrame
     work_topics: pl.DataFrame
+    issues: RecordIssues = field(default_factory=RecordIssues, compare=False)
 
     def __repr__(self) -> str:
         return (
@@ -62,192 +95,334 @@ def short_id(value: Any) -> str | None:
     return text.rstrip("/").rsplit("/", 1)[-1] or None
 
 
-def _doi(value: Any) -> str | None:
-    if not value:
-        return None
-    text = str(value).strip().lower()
-    for prefix in ("https://doi.org/", "http://doi.org/", "doi:"):
-        if text.startswith(prefix):
-            text = text[len(prefix) :]
-    return text or None
-
-
 def rebuild_abstract(inverted_index: Mapping[str, Iterable[int]] | None) -> str | None:
     """Rebuild an abstract from OpenAlex's ``abstract_inverted_index`` (word -> positions).
 
     Words are placed at their positions and joined by single spaces; positions that no word claims
-    are skipped. Returns None for a missing or empty index.
+    are skipped; a position claimed twice keeps the later word. Returns None for a missing or
+    empty index.
     """
     if not inverted_index:
         return None
     slots: dict[int, str] = {}
     for word, positions in inverted_index.items():
         for pos in positions:
-            slots[int(pos)] = word
-    return " ".join(slots[i] for i in sorted(slots)) or None
+            slots[pos] = word
+    return " ".join([slots[i] for i in sorted(slots)]) or None
 
 
-def _get(d: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(d, Mapping):
-            return None
-        d = d.get(key)
-    return d
+@cache
+def valid_country_codes() -> tuple[str, ...]:
+    """ISO 3166-1 alpha-2 codes (pycountry) plus ``XK`` (Kosovo, as OpenAlex writes it)."""
+    import pycountry
+
+    return tuple(sorted({c.alpha_2 for c in pycountry.countries} | {"XK"}))
 
 
-def _date(value: Any) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
+# ---- vectorised pieces -------------------------------------------------------------------------
 
 
-def _distinct(values: Iterable[Any]) -> list[str]:
-    out: list[str] = []
-    for v in values:
-        if v and v not in out:
-            out.append(str(v).upper())
-    return out
+def _short(expr: pl.Expr) -> pl.Expr:
+    """Vectorised :func:`short_id`."""
+    out = expr.str.strip_chars_end("/").str.split("/").list.last()
+    return pl.when(out == "").then(None).otherwise(out)
 
 
-def _check_list(record: Mapping, key: str, where: str) -> list:
-    value = record.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise MalformedRecordError(
-            f"{where}: field '{key}' should be a list, got {type(value).__name__}",
-            hint="pass work objects exactly as the OpenAlex API returns them",
+def _distinct_upper(expr: pl.Expr) -> pl.Expr:
+    """Over a List(String): drop null and empty, upper-case, keep the first of each."""
+    return (
+        expr.list.eval(pl.element().filter(pl.element().is_not_null() & (pl.element() != "")))
+        .list.eval(pl.element().str.to_uppercase())
+        .list.unique(maintain_order=True)
+        .fill_null(pl.lit([], dtype=pl.List(pl.String)))
+    )
+
+
+def _valid_only(expr: pl.Expr) -> pl.Expr:
+    return expr.list.eval(pl.element().filter(pl.element().is_in(valid_country_codes())))
+
+
+def _doi(expr: pl.Expr) -> pl.Expr:
+    out = expr.str.strip_chars().str.to_lowercase()
+    for prefix in ("https://doi.org/", "http://doi.org/", "doi:"):
+        out = out.str.strip_prefix(prefix)
+    return pl.when(expr.is_null() | (expr == "") | (out == "")).then(None).otherwise(out)
+
+
+def _bad_ids(w: pl.DataFrame, source: str, policy: OnBadRecord, issues: RecordIssues) -> pl.Series:
+    """Mask of rows whose id is a work id; the others are bad records (skipped or raised)."""
+    ok = w.get_column("wid").str.starts_with("W").fill_null(False)
+    if ok.all():
+        return ok
+    for rec, raw in w.filter(~ok).select("record", "id").iter_rows():
+        msg = (
+            f"{source}: record {rec}: expected an OpenAlex work id like "
+            f"'https://openalex.org/W…' in 'id', got {raw!r}"
         )
-    return value
+        if policy == "raise":
+            raise MalformedRecordError(
+                msg, hint="is this a work record (not an author, source or a whole API page)?"
+            )
+        issues.skip(msg)
+    return ok
 
 
-def normalize_works(records: Iterable[Mapping[str, Any]], *, source: str = "records") -> Tables:
-    """Turn raw OpenAlex work objects into :class:`Tables`.
+def _check_duplicates(ids: pl.Series, records: pl.Series, source: str) -> None:
+    dup = ids.is_duplicated()
+    if not dup.any():
+        return
+    rows = dup.arg_true()
+    wid = ids[int(rows[-1])]
+    first, second = ids.eq(wid).arg_true()[:2].to_list()
+    raise MalformedRecordError(
+        f"{source}: record {records[second]} ({wid}): duplicate work id, first seen at record "
+        f"{records[first]}",
+        hint="deduplicate the input (litscan's fetcher never stores a work twice)",
+    )
 
-    ``source`` names the input in error messages (a file name, a URL). Duplicate work ids are an
-    error: the caller is expected to deduplicate, so a double fetch cannot inflate counts silently.
+
+def _country_lists(au: pl.DataFrame, source: str, issues: RecordIssues) -> pl.DataFrame:
+    """Distinct upper-case codes; codes that are not valid ISO alpha-2 are dropped and counted."""
+    au = au.with_columns(
+        _distinct_upper(pl.col("countries")).alias("countries"),
+        _distinct_upper(pl.col("institution_countries")).alias("institution_countries"),
+    )
+    checked = au.select(
+        _valid_only(pl.col("countries")).alias("c"),
+        _valid_only(pl.col("institution_countries")).alias("i"),
+    )
+    lost = (au.get_column("countries").list.len() - checked.get_column("c").list.len()) + (
+        au.get_column("institution_countries").list.len() - checked.get_column("i").list.len()
+    )
+    n_lost = int(lost.sum() or 0)
+    if n_lost == 0:
+        return au
+    first = int(lost.gt(0).arg_true()[0])
+    row = au.row(first, named=True)
+    bad = [
+        c
+        for c in [*row["countries"], *row["institution_countries"]]
+        if c not in valid_country_codes()
+    ]
+    issues.invalid_country(
+        n_lost,
+        f"{source}: work {row['work_id']}: invalid country code(s) {bad[:3]} in "
+        f"authorships[{row['position']}] dropped ({n_lost} in this batch)",
+    )
+    return au.with_columns(
+        checked.get_column("c").alias("countries"),
+        checked.get_column("i").alias("institution_countries"),
+    )
+
+
+def normalize_decoded(
+    dec: Decoded,
+    *,
+    source: str = "records",
+    flt: WorkFilter | None = None,
+    on_bad_record: OnBadRecord = "skip",
+) -> Tables:
+    """A decoded batch (:mod:`litscan.decode`) -> :class:`Tables`: the one normaliser.
+
+    Works failing ``flt`` are dropped before their abstracts are rebuilt. Records without a work
+    id are bad records (``on_bad_record``); duplicate ids raise :class:`MalformedRecordError`.
     """
-    w_cols: dict[str, list] = {name: [] for name in schemas.WORKS}
-    a_cols: dict[str, list] = {name: [] for name in schemas.AUTHORSHIPS}
-    t_cols: dict[str, list] = {name: [] for name in schemas.WORK_TOPICS}
-    seen: dict[str, int] = {}
+    issues = dec.issues
+    raw = dec.works.with_columns(_short(pl.col("id")).alias("wid"))
+    ok = _bad_ids(raw, source, on_bad_record, issues)
+    all_ids = raw.get_column("wid")
+    raw = raw.with_row_index("row")
+    if not ok.all():
+        raw = raw.filter(ok)
+    _check_duplicates(raw.get_column("wid"), raw.get_column("record"), source)
+    title = pl.col("title")
+    works = raw.select(
+        "row",
+        pl.col("wid").alias("id"),
+        _doi(pl.col("doi")).alias("doi"),
+        pl.when(title.is_null() | (title == ""))
+        .then(pl.col("display_name"))
+        .otherwise(title)
+        .alias("title"),
+        pl.col("publication_year").alias("year"),
+        pl.col("publication_date")
+        .str.slice(0, 10)
+        .str.to_date("%Y-%m-%d", strict=False)
+        .alias("publication_date"),
+        "type",
+        "language",
+        "cited_by_count",
+        "fwci",
+        pl.col("pct_value").alias("citation_percentile"),
+        pl.col("pct_top1").alias("is_top_1_percent"),
+        pl.col("pct_top10").alias("is_top_10_percent"),
+        _short(pl.col("pt_id")).alias("primary_topic_id"),
+        pl.col("pt_name").alias("primary_topic"),
+        *[
+            e
+            for level in ("subfield", "field", "domain")
+            for e in (
+                _short(pl.col(f"pt_{level}_id")).alias(f"{level}_id"),
+                pl.col(f"pt_{level}").alias(level),
+            )
+        ],
+        _short(pl.col("source_id")).alias("source_id"),
+        pl.col("source_name").alias("source"),
+        "is_retracted",
+        "is_authors_truncated",
+        "n_authors",
+    )
+    row = pl.col("row")
+    au = dec.authorships
+    if not ok.all():
+        au = au.filter(ok.gather(au.get_column("row")))
+    au = au.select(
+        row,
+        all_ids.gather(au.get_column("row")).alias("work_id"),
+        "position",
+        _short(pl.col("author_id")).alias("author_id"),
+        pl.col("institution_ids")
+        .list.eval(_short(pl.element().filter(pl.element().is_not_null() & (pl.element() != ""))))
+        .fill_null(pl.lit([], dtype=pl.List(pl.String)))
+        .alias("institution_ids"),
+        "institution_countries",
+        "countries",
+    )
+    au = _country_lists(au, source, issues)
 
-    for i, rec in enumerate(records):
-        where = f"{source}: record {i}"
-        if not isinstance(rec, Mapping):
-            raise MalformedRecordError(
-                f"{where}: expected a JSON object (an OpenAlex work), got {type(rec).__name__}",
-                hint="each line/element must be one work object",
-            )
-        wid = short_id(rec.get("id"))
-        if not wid or not wid.startswith("W"):
-            raise MalformedRecordError(
-                f"{where}: expected an OpenAlex work id like 'https://openalex.org/W…' in 'id', "
-                f"got {rec.get('id')!r}",
-                hint="is this a work record (not an author, source or a whole API page)?",
-            )
-        where = f"{source}: record {i} ({wid})"
-        if wid in seen:
-            raise MalformedRecordError(
-                f"{where}: duplicate work id, first seen at record {seen[wid]}",
-                hint="deduplicate the input (litscan's fetcher never stores a work twice)",
-            )
-        seen[wid] = i
-        year = rec.get("publication_year")
-        if year is not None and not isinstance(year, int):
-            raise MalformedRecordError(
-                f"{where}: 'publication_year' should be an integer, got {year!r}"
-            )
-        authorships = _check_list(rec, "authorships", where)
-        topics = _check_list(rec, "topics", where)
-        pt = rec.get("primary_topic") or {}
-        pct = rec.get("citation_normalized_percentile") or {}
-        src = _get(rec, "primary_location", "source") or {}
-        inv = rec.get("abstract_inverted_index")
-        if inv is not None and not isinstance(inv, Mapping):
-            raise MalformedRecordError(
-                f"{where}: 'abstract_inverted_index' should be an object, got {type(inv).__name__}"
-            )
+    if flt is not None and not flt.is_empty():
+        keep = flt.keep_ids(works, au).implode()
+        works = works.filter(pl.col("id").is_in(keep))
+        au = au.filter(pl.col("work_id").is_in(keep))
 
-        row = {
-            "id": wid,
-            "doi": _doi(rec.get("doi")),
-            "title": rec.get("title") or rec.get("display_name"),
-            "abstract": rebuild_abstract(inv),
-            "year": year,
-            "publication_date": _date(rec.get("publication_date")),
-            "type": rec.get("type"),
-            "language": rec.get("language"),
-            "cited_by_count": rec.get("cited_by_count"),
-            "fwci": rec.get("fwci"),
-            "citation_percentile": pct.get("value") if isinstance(pct, Mapping) else None,
-            "is_top_1_percent": pct.get("is_in_top_1_percent")
-            if isinstance(pct, Mapping)
-            else None,
-            "is_top_10_percent": pct.get("is_in_top_10_percent")
-            if isinstance(pct, Mapping)
-            else None,
-            "primary_topic_id": short_id(pt.get("id")),
-            "primary_topic": pt.get("display_name"),
-            "subfield_id": short_id(_get(pt, "subfield", "id")),
-            "subfield": _get(pt, "subfield", "display_name"),
-            "field_id": short_id(_get(pt, "field", "id")),
-            "field": _get(pt, "field", "display_name"),
-            "domain_id": short_id(_get(pt, "domain", "id")),
-            "domain": _get(pt, "domain", "display_name"),
-            "source_id": short_id(src.get("id")),
-            "source": src.get("display_name"),
-            "is_retracted": rec.get("is_retracted"),
-            "is_authors_truncated": rec.get("is_authors_truncated"),
-            "n_authors": len(authorships) if "authorships" in rec else None,
-            "venue_field": None,
-            "status": None,
-        }
-        for name, value in row.items():
-            w_cols[name].append(value)
+    kept_rows = works.get_column("row")
+    inv = dec.inverted
+    with no_gc():
+        texts = [rebuild_abstract(inv[r]) for r in kept_rows]
+    abstracts = pl.Series("abstract", texts, pl.String)
+    works = works.with_columns(
+        abstract=abstracts,
+        venue_field=pl.lit(None, dtype=pl.String),
+        status=pl.lit(None, dtype=pl.String),
+    ).select(list(schemas.WORKS))
+    works = works.cast(schemas.WORKS)
 
-        for pos, au in enumerate(authorships):
-            if not isinstance(au, Mapping):
-                raise MalformedRecordError(
-                    f"{where}: authorships[{pos}] should be an object, got {type(au).__name__}"
+    kept_mask = np.zeros(dec.works.height, dtype=bool)
+    kept_mask[kept_rows.to_numpy()] = True
+    tp = dec.topics
+    tp = tp.filter(pl.Series(kept_mask).gather(tp.get_column("row")))
+    pt_short = dec.works.select(_short(pl.col("pt_id"))).to_series()
+    topics = (
+        tp.select(
+            all_ids.gather(tp.get_column("row")).alias("work_id"),
+            _short(pl.col("id")).alias("topic_id"),
+            pl.col("display_name").alias("topic"),
+            "score",
+            "rank",
+            pt_short.gather(tp.get_column("row")).alias("_primary"),
+            *[
+                e
+                for level in ("subfield", "field", "domain")
+                for e in (
+                    _short(pl.col(f"{level}_id")).alias(f"{level}_id"),
+                    pl.col(level).alias(level),
                 )
-            insts = [x for x in (au.get("institutions") or []) if isinstance(x, Mapping)]
-            a_cols["work_id"].append(wid)
-            a_cols["position"].append(pos)
-            a_cols["author_id"].append(short_id(_get(au, "author", "id")))
-            a_cols["institution_ids"].append([short_id(x.get("id")) for x in insts if x.get("id")])
-            a_cols["institution_countries"].append(_distinct(x.get("country_code") for x in insts))
-            a_cols["countries"].append(_distinct(au.get("countries") or []))
-
-        primary_id = short_id(pt.get("id"))
-        for rank, tp in enumerate(topics):
-            if not isinstance(tp, Mapping):
-                raise MalformedRecordError(
-                    f"{where}: topics[{rank}] should be an object, got {type(tp).__name__}"
-                )
-            tid = short_id(tp.get("id"))
-            t_cols["work_id"].append(wid)
-            t_cols["topic_id"].append(tid)
-            t_cols["topic"].append(tp.get("display_name"))
-            t_cols["score"].append(tp.get("score"))
-            t_cols["rank"].append(rank)
-            t_cols["is_primary"].append(tid is not None and tid == primary_id)
-            for level in ("subfield", "field", "domain"):
-                t_cols[f"{level}_id"].append(short_id(_get(tp, level, "id")))
-                t_cols[level].append(_get(tp, level, "display_name"))
-
-    works = schemas.frame(w_cols, schemas.WORKS)
-    authorships_df = schemas.frame(a_cols, schemas.AUTHORSHIPS)
-    topics_df = schemas.frame(t_cols, schemas.WORK_TOPICS)
+            ],
+        )
+        .with_columns(
+            (pl.col("topic_id") == pl.col("_primary")).fill_null(False).alias("is_primary")
+        )
+        .select(list(schemas.WORK_TOPICS))
+        .cast(schemas.WORK_TOPICS)
+    )
+    authorships = au.select(list(schemas.AUTHORSHIPS)).cast(schemas.AUTHORSHIPS)
     return Tables(
         works=works,
-        authorships=authorships_df,
-        work_countries=work_countries(authorships_df, works=works),
-        work_topics=topics_df,
+        authorships=authorships,
+        work_countries=work_countries(authorships, works=works),
+        work_topics=topics,
+        issues=issues,
     )
+
+
+def empty_tables() -> Tables:
+    return Tables(
+        works=pl.DataFrame(schema=schemas.WORKS),
+        authorships=pl.DataFrame(schema=schemas.AUTHORSHIPS),
+        work_countries=pl.DataFrame(schema=schemas.WORK_COUNTRIES),
+        work_topics=pl.DataFrame(schema=schemas.WORK_TOPICS),
+    )
+
+
+def concat_tables(parts: Sequence[Tables], *, source: str = "records") -> Tables:
+    """Batches of one input -> one :class:`Tables` (ids checked for duplicates across batches)."""
+    if not parts:
+        return empty_tables()
+    issues = RecordIssues()
+    for t in parts:
+        issues.merge(t.issues)
+    if len(parts) == 1:
+        return Tables(*(getattr(parts[0], n) for n in TABLE_NAMES), issues=issues)
+    tables = {n: pl.concat([getattr(t, n) for t in parts]) for n in TABLE_NAMES}
+    ids = tables["works"].get_column("id")
+    if ids.is_duplicated().any():
+        _check_duplicates(ids, pl.Series(range(ids.len())), f"{source} (all batches)")
+    tables["work_countries"] = tables["work_countries"].sort(
+        "work_id", "country_code", nulls_last=True
+    )
+    return Tables(**tables, issues=issues)
+
+
+def normalize_works(
+    records: Iterable[Mapping[str, Any]],
+    *,
+    source: str = "records",
+    on_bad_record: OnBadRecord = "skip",
+    flt: WorkFilter | None = None,
+) -> Tables:
+    """Turn raw OpenAlex work objects (API pages, the cache) into :class:`Tables`.
+
+    ``source`` names the input in messages (a file name, a URL). Bad records are skipped and
+    counted in ``.issues`` (``on_bad_record="raise"``: :class:`MalformedRecordError` naming the
+    record). Duplicate work ids are an error: the caller is expected to deduplicate, so a double
+    fetch cannot inflate counts silently.
+    """
+    issues = RecordIssues()
+    buf, numbers = encode_records(
+        records, source=source, on_bad_record=on_bad_record, issues=issues
+    )
+    dec = decode_jsonl(
+        buf, source=source, numbers=numbers, on_bad_record=on_bad_record, issues=issues
+    )
+    return normalize_decoded(dec, source=source, flt=flt, on_bad_record=on_bad_record)
+
+
+def _split_lines(buf: bytes, batch_bytes: int) -> Iterator[bytes]:
+    start, n = 0, len(buf)
+    while start < n:
+        cut = buf.find(b"\n", min(start + batch_bytes, n) - 1)
+        end = n if cut < 0 else cut + 1
+        yield buf[start:end]
+        start = end
+
+
+def normalize_jsonl(
+    buf: bytes,
+    *,
+    source: str = "records",
+    batch_bytes: int = DEFAULT_BATCH_BYTES,
+    on_bad_record: OnBadRecord = "skip",
+    flt: WorkFilter | None = None,
+) -> Tables:
+    """JSON Lines bytes -> :class:`Tables`, in batches of about ``batch_bytes`` (bounded memory
+    per batch); identical to :func:`normalize_works` of the same records."""
+    parts: list[Tables] = []
+    offset = 0
+    for chunk in _split_lines(buf, batch_bytes):
+        dec = decode_jsonl(chunk, source=source, offset=offset, on_bad_record=on_bad_record)
+        offset += sum(1 for line in chunk.split(b"\n") if line.strip())
+        parts.append(normalize_decoded(dec, source=source, flt=flt, on_bad_record=on_bad_record))
+    return concat_tables(parts, source=source)
 
 
 def work_countries(

@@ -47,6 +47,7 @@ from litscan.errors import (
     UsageError,
     scrub,
 )
+from litscan.filters import parse_filter  # the one filter parser (re-exported here)
 from litscan.transport import (
     BodyReadError,
     DeadlineExceeded,
@@ -122,48 +123,6 @@ _HINTS = {
 # ----------------------------------------------------------------------------------------------
 # query rendering (pyalex)
 # ----------------------------------------------------------------------------------------------
-def parse_filter(filters: str | Mapping[str, Any] | None) -> dict[str, Any]:
-    """Turn ``"key:value,key2:a|b"`` (OpenAlex filter syntax) or a mapping into a filter dict.
-
-    A key given twice becomes a list, which OpenAlex reads as AND (``key:a+b``). Commas inside
-    double quotes (``title.search:"a, b"``) do not split.
-    """
-    if filters is None:
-        return {}
-    if isinstance(filters, Mapping):
-        return dict(filters)
-    if not isinstance(filters, str):
-        raise UsageError(f"filter: expected a string or a dict, got {type(filters).__name__}")
-    parts: list[str] = []
-    buf, quoted = [], False
-    for ch in filters:
-        if ch == '"':
-            quoted = not quoted
-        if ch == "," and not quoted:
-            parts.append("".join(buf))
-            buf = []
-        else:
-            buf.append(ch)
-    parts.append("".join(buf))
-    out: dict[str, Any] = {}
-    for part in (p.strip() for p in parts):
-        if not part:
-            continue
-        key, sep, value = part.partition(":")
-        if not sep or not key.strip() or not value.strip():
-            raise UsageError(
-                f"filter {filters!r}: expected comma-separated key:value pairs, got {part!r}",
-                hint='e.g. --filter "authorships.countries:CN,publication_year:2020-2023"',
-            )
-        key, value = key.strip(), value.strip()
-        if key in out:
-            prev = out[key]
-            out[key] = [*prev, value] if isinstance(prev, list) else [prev, value]
-        else:
-            out[key] = value
-    return out
-
-
 def build_query(
     filters: str | Mapping[str, Any] | None = None,
     *,

@@ -141,17 +141,19 @@ def test_missing_fields_normalise():
     [
         ("not a dict", r"record 0: expected a JSON object"),
         ({"id": "https://openalex.org/A5063410350"}, r"record 0: expected an OpenAlex work id"),
-        (
-            {"id": "W1", "authorships": "x"},
-            r"record 0 \(W1\): field 'authorships' should be a list",
-        ),
-        ({"id": "W1", "publication_year": "2020"}, r"'publication_year' should be an integer"),
-        ({"id": "W1", "authorships": [3]}, r"authorships\[0\] should be an object"),
+        ({"id": "W1", "authorships": "x"}, r"record 0 \(W1\): wrong type: .*\$\.authorships"),
+        ({"id": "W1", "publication_year": "2020"}, r"record 0 \(W1\): .*publication_year"),
+        ({"id": "W1", "authorships": [3]}, r"record 0 \(W1\): .*authorships\[0\]"),
     ],
 )
 def test_malformed_record_names_the_record(record, match):
     with pytest.raises(MalformedRecordError, match=match):
-        normalize_works([record], source="page.json")
+        normalize_works([record], source="page.json", on_bad_record="raise")
+    good = {"id": "https://openalex.org/W7", "publication_year": 2020}
+    t = normalize_works([good, record], source="page.json")  # default: skipped and counted
+    assert t.works["id"].to_list() == ["W7"]
+    assert t.issues.skipped == 1
+    assert t.issues.examples[0].startswith("page.json: record 1")
 
 
 def test_duplicate_ids_are_an_error(raw_works):
