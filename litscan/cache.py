@@ -123,12 +123,19 @@ class QueryCache:
     def _remove_stale_temps(self) -> None:
         """Delete ``.*.tmp`` files left by a killed run, in this query's folder and its ``pages``
         folder only, never through a symbolic link (a linked folder is left alone)."""
+        try:
+            root = self.root.resolve(strict=True)
+            linked = any(stat.S_ISLNK(os.lstat(f).st_mode) for f in (self.dir, self.pages_dir))
+            outside = any(not f.resolve(strict=True).is_relative_to(root)
+                          for f in (self.dir, self.pages_dir))
+        except OSError:
+            return
+        if linked or outside:
+            log.warning("cache %s is (or holds) a symbolic link: stale temporary files not cleaned",
+                        self.dir)
+            return
         for folder in (self.dir, self.pages_dir):
             try:
-                if stat.S_ISLNK(os.lstat(folder).st_mode):
-                    log.warning("cache %s is a symbolic link: stale temporary files not cleaned",
-                                folder)
-                    continue
                 entries = list(os.scandir(folder))
             except OSError:
                 continue

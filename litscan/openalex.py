@@ -680,6 +680,11 @@ def _paged(
                     used_cursors.add(nxt["cursor"])
                 meta = _check_meta(data.get("meta"), url, kind)
                 page_items = data.get(items_key)
+                if mode == "cursor" and page_items and meta.get("next_cursor") in used_cursors:
+                    raise _bad_page(url, "expected a new next_cursor, got one already used "
+                                         f"(after {len(items):,} items): the cursor repeats; "
+                                         "stopped", hint="the pages fetched before are kept; "
+                                         "rerun later")
                 if not isinstance(page_items, list):
                     raise _bad_page(url, f"expected '{items_key}' to be a list, got "
                                          f"{type(page_items).__name__}",
@@ -726,11 +731,6 @@ def _paged(
                 if mode == "cursor":
                     next_cursor = meta.get("next_cursor")
                     done = not page_items or not next_cursor
-                    if not done and next_cursor in used_cursors:
-                        raise _bad_page(url, "expected a new next_cursor, got one already used "
-                                             f"(after {len(items):,} items): the cursor repeats; "
-                                             "stopped", hint="the pages fetched so far are kept; "
-                                             "rerun later")
                     if kind == "groups" and not done and isinstance(meta.get("groups_count"), int):
                         known = sum(1 for g in items if _short(g.get("key")) != "unknown")
                         done = known >= meta["groups_count"]
@@ -972,9 +972,10 @@ class QueryPlan:
     ``kind``: ``"works"`` (cursor paging), ``"sample"`` (basic paging) or ``"groups"``.
     ``count``: OpenAlex's ``meta.count`` (works matching); ``groups``: ``meta.groups_count`` for a
     group_by plan, else ``None``. ``fetch_items``: items a fetch would store (``count`` capped by
-    ``max_works``/``sample``). ``per_page``: the page size the fetch would use. ``pages``/``requests``:
-    list requests the fetch would make (cursor paging ends with one empty page, which is counted;
-    0 when the cache already holds the complete result). ``unit_cost_usd``: price of one request
+    ``max_works``/``sample``); ``cached_items``: how many of them an interrupted fetch already
+    saved in the cache. ``per_page``: the page size the fetch would use. ``pages``/``requests``:
+    list requests the fetch would still make (cursor paging ends with one empty page, which is
+    counted; 0 when the cache already holds the complete result). ``unit_cost_usd``: price of one request
     and ``price_source`` where it came from (``"X-RateLimit-Cost-USD"``, ``"meta.cost_usd"`` or
     ``"documented"``); ``cost_usd = requests * unit_cost_usd``. ``remaining_usd``/``reset_seconds``:
     the key's budget left today and when it resets, from the probe's ``X-RateLimit-*`` headers
@@ -987,6 +988,7 @@ class QueryPlan:
     count: int
     groups: int | None
     fetch_items: int
+    cached_items: int
     per_page: int
     pages: int
     requests: int
@@ -1072,11 +1074,15 @@ def plan_query(
             manifest = cache.load_manifest()
         except InputDataError:
             manifest = None  # a corrupt cache is refetched (and reported) by the fetch itself
+        def refresh_needed(m: dict[str, Any]) -> bool:  # a stored sample/limit run of another size
+            return m["items"] > (limit if limit is not None else m["items"])
+
         if manifest is not None and manifest["complete"] and manifest["count"] is not None:
             n = int(manifest["count"])
             groups = manifest.get("groups_count") if group_by else None
             return QueryPlan(url=url, kind=kind, count=n, groups=groups,
-                             fetch_items=int(manifest["items"]), per_page=pp, pages=0, requests=0,
+                             fetch_items=int(manifest["items"]),
+                             cached_items=int(manifest["items"]), per_page=pp, pages=0, requests=0,
                              unit_cost_usd=0.0, price_source="cache", cost_usd=0.0,
                              remaining_usd=None, reset_seconds=None, probe_requests=0, cached=True)
         before = client.requests_made
@@ -1089,22 +1095,26 @@ def plan_query(
                             f"expected meta.count (an integer), got {str(meta)[:120]!r}")
         n = meta["count"]
         groups = None
+        have = int(manifest["items"]) if manifest is not None and not refresh_needed(manifest) else 0
+        groups = None
         if group_by:
             groups = meta.get("groups_count")
             if not isinstance(groups, int) or isinstance(groups, bool) or groups < 0:
                 raise _bad_page(client._scrub(client.url_for(probe)),
                                 f"expected meta.groups_count (an integer), got {groups!r}")
             fetch_items = groups + (1 if include_unknown else 0)
-            pages = math.ceil(fetch_items / pp) + 1
+            pages = math.ceil(max(0, fetch_items - have) / pp) + 1
         else:
             fetch_items = n if limit is None else min(n, limit)
+            to_fetch = max(0, fetch_items - have)
+            stops_at_limit = limit is not None and limit <= n
             if mode == "page":
-                short_last = limit is not None and limit > n and n % pp == 0
-                pages = max(1, math.ceil(fetch_items / pp)) + (1 if short_last else 0)
-            elif limit is not None and limit <= n:
-                pages = max(1, math.ceil(fetch_items / pp))
+                short_last = not stops_at_limit and n % pp == 0
+                pages = math.ceil(to_fetch / pp) + (1 if short_last else 0)
+            elif stops_at_limit:
+                pages = math.ceil(to_fetch / pp)
             else:
-                pages = math.ceil(fetch_items / pp) + 1
+                pages = math.ceil(to_fetch / pp) + 1
         headers = client.last_headers
         unit, source = _header_float(headers, "X-RateLimit-Cost-USD"), "X-RateLimit-Cost-USD"
         if unit is None and isinstance(meta.get("cost_usd"), int | float) and not isinstance(
@@ -1115,7 +1125,8 @@ def plan_query(
             unit, source = DOCUMENTED_PRICE_USD[_price_kind(base)], "documented"
         reset = _header_float(headers, "X-RateLimit-Reset")
         return QueryPlan(
-            url=url, kind=kind, count=n, groups=groups, fetch_items=fetch_items, per_page=pp,
+            url=url, kind=kind, count=n, groups=groups, fetch_items=fetch_items,
+            cached_items=min(have, fetch_items), per_page=pp,
             pages=pages, requests=pages, unit_cost_usd=unit, price_source=source,
             cost_usd=round(pages * unit, 6),
             remaining_usd=_header_float(headers, "X-RateLimit-Remaining-USD"),

@@ -22,7 +22,11 @@ recorded responses in ``../shared/data/openalex-responses``:
   requests): ``429`` (with or without ``Retry-After``), ``budget`` (429 with remaining 0), ``500``,
   ``503``, ``400``/``401``/``403``, ``timeout`` (sleep longer than the client's read timeout, then
   answer), ``truncated`` (Content-Length of the full body, half the body, then close),
-  ``truncated_json`` (a complete HTTP answer whose JSON is cut in half) and ``reset`` (TCP RST).
+  ``truncated_json`` (a complete HTTP answer whose JSON is cut in half) and ``reset`` (TCP RST);
+* hostile **scenarios, one per URL path**: a base URL ``<server.url>/s/<name>`` serves the same API
+  under ``/s/<name>/works`` with the behaviour :data:`SCENARIOS` describes (a rate-limit 403, a
+  repeating cursor, a trickled body, a gzip bomb, a redirect loop, key reflection ...). Requests
+  are counted per scenario in :attr:`FakeOpenAlex.scenario_requests`.
 """
 
 from __future__ import annotations
@@ -35,14 +39,46 @@ import socket
 import struct
 import threading
 import time
+import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
-__all__ = ["FakeOpenAlex", "Fault", "FILTERS", "GROUP_BYS"]
+__all__ = ["FakeOpenAlex", "Fault", "FILTERS", "GROUP_BYS", "SCENARIOS"]
+
+#: hostile scenarios served under ``/s/<name>/`` (see the module doc)
+SCENARIOS: dict[str, str] = {
+    "ratelimit-403": "the first two requests answer 403: one says 'Rate limit exceeded; slow down' "
+                     "(no Retry-After), one says only 'Forbidden' with Retry-After: 0",
+    "auth-403": "every request answers 403 'Invalid API key <the key sent>: access denied'",
+    "per-page-100": "per_page above 100 answers 400 'per_page must be between 1 and 100'",
+    "cursor-repeat": "next_cursor is always the same string (works and group_by)",
+    "no-new-ids": "the cursor advances but every page repeats the first page's works",
+    "trickle": "a 200 whose body arrives one byte every 0.2 s",
+    "gzip-bomb": "a 200 with Content-Encoding: gzip that expands to 128 MiB",
+    "redirect-loop": "302 to the same URL, forever",
+    "group-five": "group_by pages whose first group has count \"five\"",
+    "results-not-list": "a 200 whose 'results' is an object",
+    "budget": "429 with X-RateLimit-Remaining: 0 and X-RateLimit-Reset: 41741",
+    "leaky": "two 503s whose reason phrase holds the key sent, then a 429 budget answer whose "
+             "headers and body reflect the key raw, upper-cased, URL-encoded and base64-encoded",
+    "deep-json": "a 200 whose body is 100,000 nested JSON arrays",
+}
+
+_BOMB: bytes | None = None
+
+
+def gzip_bomb() -> bytes:
+    """128 MiB of zeros, gzip-compressed (~125 KiB); built once per process."""
+    global _BOMB
+    if _BOMB is None:
+        comp = zlib.compressobj(9, zlib.DEFLATED, 31)
+        block = bytes(1 << 20)
+        _BOMB = b"".join(comp.compress(block) for _ in range(128)) + comp.flush()
+    return _BOMB
 
 
 def _short(v: Any) -> str:
@@ -189,6 +225,7 @@ class FakeOpenAlex:
         rate_limit: float | None = None,
         daily_budget: int | None = None,
         delay: float = 0.0,
+        max_per_page: int = 200,
     ) -> None:
         self.works = sorted(works, key=lambda w: int(_short(w["id"])[1:]))
         self.faults = list(faults)
@@ -196,6 +233,8 @@ class FakeOpenAlex:
         self.rate_limit = rate_limit
         self.budget_left = daily_budget
         self.delay = delay
+        self.max_per_page = max_per_page
+        self.scenario_requests: Counter[str] = Counter()
         self.requests: list[dict[str, Any]] = []
         self.status_counts: Counter[int | str] = Counter()
         self._lock = threading.Lock()
@@ -324,16 +363,31 @@ class FakeOpenAlex:
             h["X-RateLimit-Reset"] = "3600"
         return h
 
-    def answer(self, path: str, params: dict[str, str]) -> dict:
+    def answer(self, path: str, params: dict[str, str], scenario: str | None = None) -> dict:
         """The JSON body for a successful request (raises :class:`_Error` for a 4xx)."""
         if path == "/rate-limit":
             return {"api_key": "***", "rate_limit": {"credits_remaining": self.budget_left}}
         if path != "/works":
             raise _Error(404, {"error": "Not found", "message": f"{path} is not served here"})
         per_page = int(params.get("per_page", params.get("per-page", "25")))
-        if not 1 <= per_page <= 200:
+        limit = 100 if scenario == "per-page-100" else self.max_per_page
+        if not 1 <= per_page <= limit:
             raise _Error(400, {"error": "Invalid query parameters error.",
-                               "message": "per-page parameter must be between 1 and 200"})
+                               "message": f"per_page must be between 1 and {limit}"})
+        body = self._answer(params, per_page)
+        meta = body["meta"]
+        if scenario == "cursor-repeat" and "next_cursor" in meta:
+            meta["next_cursor"] = _b64({"after": 0, "offset": 0}) if (
+                body["results"] or body["group_by"]) else None
+        elif scenario == "no-new-ids" and body["results"]:
+            body["results"] = self._answer({**params, "cursor": "*"}, per_page)["results"]
+        elif scenario == "group-five" and body["group_by"]:
+            body["group_by"][0] = {**body["group_by"][0], "count": "five"}
+        elif scenario == "results-not-list":
+            body["results"] = {"oops": len(body["results"])}
+        return body
+
+    def _answer(self, params: dict[str, str], per_page: int) -> dict:
         filters = params.get("filter")
         group_by = params.get("group_by", params.get("group-by"))
         cursor = params.get("cursor")
@@ -390,9 +444,13 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:  # keep test output clean
         pass
 
+    def handle(self) -> None:  # a client that hangs up (deadline, size cap) is not an error here
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
+            super().handle()
+
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None,
-              declared_length: int | None = None) -> None:
-        self.send_response(status)
+              declared_length: int | None = None, reason: str | None = None) -> None:
+        self.send_response(status, reason)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(declared_length if declared_length is not None
                                                else len(body)))
@@ -412,7 +470,17 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.fake
         parts = urlsplit(self.path)
         params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        n, fault = fake._next_request(parts.path, params, dict(self.headers))
+        path, scenario = parts.path, None
+        if path.startswith("/s/"):
+            _, _, scenario, rest = (path + "/").split("/", 3)
+            path = "/" + rest.rstrip("/")
+        n, fault = fake._next_request(path, params, dict(self.headers))
+        if scenario is not None:
+            with fake._lock:
+                fake.scenario_requests[scenario] += 1
+                k = fake.scenario_requests[scenario]
+            if self._scenario(scenario, k, path, params):
+                return
         if fake.delay:
             fake._stop.wait(fake.delay)
         rate = fake._rate_headers()
@@ -475,7 +543,7 @@ class _Handler(BaseHTTPRequestHandler):
                            rate)
                 return
         try:
-            body = json.dumps(fake.answer(parts.path, params)).encode()
+            body = json.dumps(fake.answer(path, params, scenario)).encode()
         except _Error as err:
             fake.status_counts[err.status] += 1
             self._send(err.status, json.dumps(err.body).encode(), {**rate, **err.headers})
@@ -491,3 +559,60 @@ class _Handler(BaseHTTPRequestHandler):
             return
         fake.status_counts[200] += 1
         self._send(200, body, rate)
+
+    def _scenario(self, name: str, k: int, path: str, params: dict[str, str]) -> bool:
+        """Answer request ``k`` of scenario ``name`` if it is hostile; ``False`` = serve normally."""
+        fake = self.fake
+        sent = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+        if name not in SCENARIOS:
+            self._send(404, b'{"error":"Not found","message":"no such scenario"}')
+            return True
+        if name == "ratelimit-403" and k <= 2:
+            if k == 1:
+                self._send(403, b'{"error":"Forbidden","message":"Rate limit exceeded; slow down"}')
+            else:
+                self._send(403, b'{"error":"Forbidden","message":"Forbidden"}', {"Retry-After": "0"})
+            return True
+        if name == "auth-403":
+            body = {"error": "Forbidden", "message": f"Invalid API key {sent}: access denied"}
+            self._send(403, json.dumps(body).encode())
+            return True
+        if name == "budget" or (name == "leaky" and k > 2):
+            headers = {"X-RateLimit-Limit": "10000", "X-RateLimit-Remaining": "0",
+                       "X-RateLimit-Reset": "41741"}
+            msg = "daily budget spent"
+            if name == "leaky":
+                headers["X-RateLimit-Reset"] = sent
+                headers["X-Echo"] = base64.b64encode(f"user:{sent}".encode()).decode()
+                msg = (f"budget spent for {sent.upper()} / {quote(sent, safe='')} / "
+                       f"{base64.b64encode(sent.encode()).decode()} / {sent.lower()}")
+            self._send(429, json.dumps({"error": "Rate limit exceeded", "message": msg}).encode(),
+                       headers)
+            return True
+        if name == "leaky":
+            self._send(503, b'{"error":"down"}', reason=f"Unavailable for {sent}")
+            return True
+        if name == "redirect-loop":
+            self._send(302, b"", {"Location": self.path})
+            return True
+        if name == "gzip-bomb":
+            self._send(200, gzip_bomb(), {"Content-Encoding": "gzip"})
+            return True
+        if name == "deep-json":
+            self._send(200, b"[" * 100_000 + b"]" * 100_000)
+            return True
+        if name == "trickle":
+            body = json.dumps(fake.answer(path, params)).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.flush()
+            for i in range(len(body)):
+                if fake._stop.wait(0.2):
+                    break
+                self.wfile.write(body[i:i + 1])
+                self.wfile.flush()
+            self.close_connection = True
+            return True
+        return False
