@@ -1,19 +1,24 @@
-"""The only module of litscan that speaks HTTP to OpenAlex.
+"""The only module of litscan that speaks HTTP to OpenAlex (bytes are read by
+:mod:`litscan.transport`).
 
 * pyalex *renders* queries (filter/select/group_by/sample syntax); a fresh pyalex object is built
   for every query because its builders mutate in place. pyalex's own host (it ignores
   ``config.openalex_url``), session, retries and API-key handling are not used.
-* :class:`OpenAlexClient` owns a ``requests.Session`` (injectable for tests), the base URL,
-  timeouts, a user agent, a polite request-rate throttle, and the retry policy:
-  429 / 5xx / timeouts / resets / truncated bodies are retried with exponential backoff and jitter,
-  honouring ``Retry-After``; a 429 with ``X-RateLimit-Remaining: 0`` (daily budget spent) stops at
-  once with :class:`~litscan.errors.RateLimited`; 400/401/403/404 fail fast with OpenAlex's own
-  message and a hint. The API key travels only in the ``Authorization: Bearer`` header, never in
-  a URL, a log line, an error or the cache.
+* :class:`OpenAlexClient` owns a ``requests.Session`` (injectable for tests), the base URL, a
+  deadline per request, a decoded-size cap, a user agent, a polite request-rate throttle, and the
+  retry policy of OpenAlex's 2026 error table (403 = rate limited, 429 = daily budget spent, 401 =
+  key problem; details in the class docstring). The API key travels only in the
+  ``Authorization: Bearer`` header; every URL, header and message is passed through
+  :func:`~litscan.errors.scrub` before it is logged, raised or cached.
 * :func:`fetch_works` pages through ``/works`` with cursor paging (no 10,000 cap) or, for random
   samples, basic paging; every page goes through the resumable cache of :mod:`litscan.cache`.
+  Paging is bounded (a repeated cursor or a page without new ids stops it) and every page is
+  validated before it is cached. The default page size is 100; a page size OpenAlex refuses with
+  HTTP 400 falls back once (to 100, or 25).
 * :func:`count_by` runs ``group_by`` queries, following the cursor past 200 groups, and always
   reports the ``unknown`` group explicitly.
+* :func:`plan_query` says what a fetch will cost (works, pages, requests, USD) from at most one
+  cheap request; :func:`provenance` gives the data version of a fetch.
 """
 
 from __future__ import annotations

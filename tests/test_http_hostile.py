@@ -199,6 +199,18 @@ def test_dry_run_makes_one_request_and_prints_the_plan(server, tmp_path, capsys,
     assert "requests\t0" in capsys.readouterr().out
 
 
+def test_counts_dry_run_makes_one_request(server, tmp_path, capsys, caplog):
+    rc, out, err, log, took = run_cli(["counts", "--group-by", "authorships.countries",
+                                       "--per-page", "20", "--dry-run", *FAST], capsys, caplog,
+                                      tmp_path, base=server.url)
+    assert rc == 0 and len(server.requests) == 1
+    assert server.requests[0]["params"]["per_page"] == "1"
+    fields = dict(line.split("\t", 1) for line in out.splitlines())
+    known = [g for g in server.groups(None, "authorships.countries", True) if g["key"] != "unknown"]
+    assert int(fields["groups"]) == len(known)
+    assert int(fields["requests"]) == math.ceil((len(known) + 1) / 20) + 1
+
+
 def test_plan_query_counts_match_a_real_fetch(server, tmp_path):
     with OpenAlexClient(resolve_settings(server.url, max_requests_per_second=None)) as client:
         for kwargs in ({"max_works": 130, "per_page": 40}, {"sample": 90, "seed": 3, "per_page": 25},
