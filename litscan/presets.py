@@ -199,10 +199,21 @@ class Claim:
 
 @dataclass(frozen=True)
 class LiveOptions:
+    """``[live]``: how the preset is asked of OpenAlex (see docs/presets.md, "Live formulation").
+
+    ``population`` (OpenAlex specs OR-ed, one kind) replaces ``population.ai_scope`` and
+    ``population.venues`` live; ``labels`` gives a label's OpenAlex formulation (specs OR-ed, one
+    kind: ``topic``, ``subfield``, ``field``, ``concept`` (legacy) or ``source``); ``venues``
+    maps a venue name to OpenAlex source ids; ``differs`` says how live and offline differ."""
+
     filter: str = ""
     sample: int | None = None
     seed: int = 0
     max_works: int | None = None
+    population: tuple[str, ...] = ()
+    labels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    venues: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    differs: str = ""
 
 
 @dataclass(frozen=True)
@@ -503,6 +514,38 @@ def parse_label(spec: Any, key: str, v: _V | None = None, name: str = "") -> Lab
     return LabelDef(name=name or s, kind=kind, value=value)
 
 
+def _live_spec(v: _V, spec: Any, key: str) -> str:
+    """One OpenAlex spec of a live formulation (``topic:T…``, ``source:S…``, ...)."""
+    s = v.string(spec, key)
+    kind = s.split(":", 1)[0].strip()
+    if kind not in LIVE_KINDS:
+        raise v.fail(
+            key,
+            f"expected kind:value with kind in {', '.join(LIVE_KINDS)}, got {v.show(s)}",
+            "live formulations use OpenAlex ids, e.g. 'topic:T10057' or 'source:S4306400194'",
+        )
+    if kind == "source":
+        value = s.split(":", 1)[1].strip()
+        if not re.match(r"^S\d+$", value):
+            raise v.fail(key, f"malformed source id {value!r} (expected S followed by digits)",
+                         "e.g. 'source:S4306400194' (arXiv)")
+        return f"source:{value}"
+    return parse_label(s, key, v).spec
+
+
+def _live_specs(v: _V, raw: Any, key: str) -> tuple[str, ...]:
+    """A spec or a list of specs of one kind (OR-ed in one OpenAlex filter)."""
+    items = [raw] if isinstance(raw, str) else v.str_list(raw, key)
+    if not items:
+        raise v.fail(key, "expected at least one OpenAlex spec, got []", "e.g. 'subfield:1707'")
+    specs = tuple(_live_spec(v, s, f"{key}[{i}]") for i, s in enumerate(items))
+    kinds = {s.split(":", 1)[0] for s in specs}
+    if len(kinds) > 1:
+        raise v.fail(key, f"expected specs of one kind (OpenAlex ORs values of one filter), "
+                     f"got {', '.join(sorted(kinds))}", "split it into two labels")
+    return specs
+
+
 # --------------------------------------------------------------------------------------------
 # parsing
 # --------------------------------------------------------------------------------------------
@@ -541,7 +584,11 @@ CLAIM_KEYS = (
     "note",
 )
 SIDE_KEYS = ("country", "label", "years", "venues", "top", "value")
-LIVE_KEYS = ("filter", "sample", "seed", "max_works")
+LIVE_KEYS = (
+    "filter", "sample", "seed", "max_works", "population", "labels", "venues", "differs"
+)  # fmt: skip
+#: OpenAlex label kinds a live formulation may use (``source`` = OpenAlex source id ``S…``)
+LIVE_KINDS = ("topic", "subfield", "field", "concept", "source")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -751,11 +798,30 @@ def parse_preset(data: Any, path: str | Path = "<preset>", *, text: bytes = b"")
 
     lv = v.table(t.get("live", {}), "live")
     v.keys(lv, LIVE_KEYS, "live")
+    live_labels = {}
+    for name, specs in v.table(lv.get("labels", {}), "live.labels").items():
+        if name not in labels and (scope is None or name != scope.name):
+            hint = suggest(str(name), list(labels), f"defined labels: {', '.join(labels)}")
+            raise v.fail(f"live.labels.{name}", f"unknown label {name!r}", hint)
+        live_labels[name] = _live_specs(v, specs, f"live.labels.{name}")
+    live_venues = {}
+    for name, ids in v.table(lv.get("venues", {}), "live.venues").items():
+        live_venues[name] = tuple(
+            _live_spec(v, s if ":" in s else f"source:{s}", f"live.venues.{name}[{i}]")
+            for i, s in enumerate(v.str_list(ids if isinstance(ids, list) else [ids],
+                                             f"live.venues.{name}"))
+        )
     live = LiveOptions(
         filter=v.string(lv.get("filter", ""), "live.filter", nonempty=False),
         sample=v.integer(lv["sample"], "live.sample", 1, 10_000) if "sample" in lv else None,
         seed=v.integer(lv.get("seed", 0), "live.seed", 0, MAX_SEED),
         max_works=v.integer(lv["max_works"], "live.max_works", 1) if "max_works" in lv else None,
+        population=_live_specs(v, lv["population"], "live.population")
+        if "population" in lv
+        else (),
+        labels=live_labels,
+        venues=live_venues,
+        differs=v.string(lv.get("differs", ""), "live.differs", nonempty=False),
     )
     figs = tuple(
         v.choice(f, FIGURES, f"figures[{i}]")
