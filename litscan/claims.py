@@ -405,21 +405,34 @@ def _evaluate_records(preset: Preset, claim: Claim, ev: Evidence, base: dict) ->
 
 
 def _counts_share(
-    counts: pl.DataFrame, side: Side, preset: Preset, year: int | None = None
+    counts: pl.DataFrame,
+    side: Side,
+    preset: Preset,
+    year: int | None = None,
+    totals: pl.DataFrame | None = None,
 ) -> tuple[float, float, int, int]:
-    """(share, se, country works, denominator) of a side in an aggregate count table."""
+    """(share, se, country works, denominator) of a side in an aggregate count table; with
+    ``totals`` (works per label and year) the denominator is the number of works."""
     c = counts
+    spec = None
     if side.label:
-        c = c.filter(pl.col("label") == preset.labels[side.label].spec)
+        spec = preset.labels[side.label].spec
     elif preset.population.ai_scope is not None:
-        c = c.filter(pl.col("label") == preset.population.ai_scope.spec)
+        spec = preset.population.ai_scope.spec
+    if spec is not None:
+        c = c.filter(pl.col("label") == spec)
     y0, y1 = side.years or preset.population.years
     if year is not None:
         y0 = y1 = year
     c = c.filter(pl.col("year").is_between(y0, y1) & pl.col("country_code").is_not_null())
     if c.height == 0:
         return _nan(), _nan(), 0, 0
-    sh = ag.shares_from_counts(c, by=("country",), min_works=preset.min_works)
+    t = None
+    if totals is not None:
+        t = totals.filter(pl.col("year").is_between(y0, y1))
+        t = t.filter(pl.col("label") == spec) if spec is not None else t
+        t = t.select("works")
+    sh = ag.shares_from_counts(c, by=("country",), totals=t, min_works=preset.min_works)
     total = int(sh.get_column("n_total")[0])
     row = sh.filter(pl.col("country_code") == side.country)
     k = int(row.get_column("n_works")[0]) if row.height else 0
@@ -429,13 +442,17 @@ def _counts_share(
 
 
 def _counts_estimate(
-    preset: Preset, claim: Claim, counts: pl.DataFrame, year: int | None = None
+    preset: Preset,
+    claim: Claim,
+    counts: pl.DataFrame,
+    year: int | None = None,
+    totals: pl.DataFrame | None = None,
 ) -> Estimate:
-    pa, sa, ka, ta = _counts_share(counts, claim.a, preset, year)
+    pa, sa, ka, ta = _counts_share(counts, claim.a, preset, year, totals)
     if claim.b.is_constant:
         pb, sb, kb, tb = claim.b.value, 0.0, 0, 0
     else:
-        pb, sb, kb, tb = _counts_share(counts, claim.b, preset, year)
+        pb, sb, kb, tb = _counts_share(counts, claim.b, preset, year, totals)
     z = 1.959963984540054
     d = pa - pb
     se = math.sqrt(sa**2 + sb**2)
@@ -481,12 +498,12 @@ def _evaluate_counts(preset: Preset, claim: Claim, ev: Evidence) -> ClaimResult:
         if lab.spec not in have:
             reason = f"label {lab.name} ({lab.spec}) is not in {ev.name}"
             return _not_testable(preset, claim, ev.name, reason, (ev.caveat,))
-    primary = _counts_estimate(preset, claim, counts)
+    primary = _counts_estimate(preset, claim, counts, totals=ev.totals)
     per_year: list[tuple[int, Estimate]] = []
     if claim.per_year:
         y0, y1 = claim.a.years or preset.population.years
         for y in range(y0, y1 + 1):
-            est = _counts_estimate(preset, claim, counts, y)
+            est = _counts_estimate(preset, claim, counts, y, totals=ev.totals)
             if est.n_total_a:
                 per_year.append((y, est))
     reason = ""
@@ -499,7 +516,10 @@ def _evaluate_counts(preset: Preset, claim: Claim, ev: Evidence) -> ClaimResult:
     caveats = (
         ev.caveat,
         "whole counting only (aggregate counts cannot be fractionalised)",
-        "share denominator = sum of the country counts in the table (a work with several "
+        "share denominator = works with at least one known country (a work with several "
+        "countries counts once for each)"
+        if ev.totals is not None
+        else "share denominator = sum of the country counts in the table (a work with several "
         "countries counts once per country)",
         COUNTS_INTERVAL,
     )
@@ -535,7 +555,7 @@ def _records_base(preset: Preset, ev: Evidence) -> dict:
         if parts
         else None
     )
-    return {"works": works, "wc": wc, "labels": labels, "top_sets": {}}
+    return {"works": works, "wc": wc, "labels": labels, "top_sets": dict(ev.top_sets)}
 
 
 def evaluate_claim(

@@ -2,8 +2,9 @@
 
 * **embedded** (``--offline``): the top-venue papers with per-author countries, labelled by
   litscan's classifiers (record level), and the real OpenAlex country aggregates (output level);
-* **live**: works fetched from OpenAlex with the preset's filters (through the resumable cache)
-  and ``group_by`` country counts per year and label;
+* **live**: the preset's live formulation (:mod:`litscan.plan`): full-population country counts
+  (``group_by``) for every claim side OpenAlex can select, and works (all, or a seeded sample
+  stratified by year) only where a number needs work records; through the resumable cache;
 * **cache**: like live, but only what is already in the cache (no network);
 * **tables** (``--tables DIR``): any tables folder (``litscan ingest --out`` / ``fetch --out``
   layout, :mod:`litscan.tables`), with labels from ``work_labels/`` (``work_labels:<name>``),
@@ -17,17 +18,28 @@ of ``litscan run --all``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from litscan.claims import label_filter, openalex_filter
+from litscan import plan
 from litscan.errors import LitscanError, ModelError
 from litscan.presets import Preset
 from litscan.results import Evidence
 
-__all__ = ["embedded_evidence", "live_evidence", "tables_evidence", "classifier_labels"]
+__all__ = [
+    "embedded_evidence",
+    "live_evidence",
+    "plan_preset",
+    "tables_evidence",
+    "classifier_labels",
+    "formulation_labels",
+    "embedded_files",
+    "model_file",
+]
 
 log = logging.getLogger("litscan.evidence")
 
@@ -123,139 +135,363 @@ def _client(settings: Any):
     return OpenAlexClient(settings)
 
 
+# --------------------------------------------------------------------------------------------
+# live: plan, then ask OpenAlex only what the numbers need
+# --------------------------------------------------------------------------------------------
+
+_COUNTRIES = "authorships.countries"
+_LABEL_FIELDS = {"concept": "concepts", "source": "locations"}
+
+
+def embedded_files(preset: Preset, source: str) -> list[Path]:
+    """The package data files a run of ``preset`` from ``source`` reads (for their sha256)."""
+    from litscan import datasets
+
+    d = datasets.data_dir()
+    kinds = {c.evidence for c in preset.claims}
+    files = [d / "taxonomy_topics.parquet"]  # validates topic/subfield/field ids
+    if source == "embedded":
+        if "records" in kinds:
+            files += [d / "venue_works.parquet", d / "venue_authorships.parquet"]
+        if "counts" in kinds:
+            files.append(d / "openalex_counts.parquet")
+    return [f for f in files if f.is_file()]
+
+
+def model_file(preset: Preset, source: str) -> Path | None:
+    """The classifier model file a run of ``preset`` uses, or None."""
+    labels = list(preset.labels.values())
+    if preset.population.ai_scope is not None:
+        labels.append(preset.population.ai_scope)
+    if not any(lab.kind == "classifier" for lab in labels):
+        return None
+    if source != "embedded":
+        lf = plan.live_formulation(preset)
+        if not any(lab.kind == "classifier" and name not in lf.labels
+                   for name, lab in preset.labels.items()):
+            return None
+    from litscan.classify import MODEL_PATH
+
+    return Path(MODEL_PATH)
+
+
+def _group_key() -> str:
+    return f"{_COUNTRIES}:include_unknown"
+
+
+def _groups_manifest(client: Any, flt: str, cache_dir: Any) -> dict:
+    """The cache manifest of a country group_by query (its count, fetched_at, data version)."""
+    from litscan.cache import QueryCache
+    from litscan.openalex import build_query, render_query
+
+    base = render_query(build_query(flt, group_by=_group_key()))
+    m = QueryCache(cache_dir, client.url_for(base), kind="groups").load_manifest()
+    return m or {}
+
+
+def _query_url(client: Any, q: plan.Query) -> str:
+    from litscan.errors import redact
+    from litscan.openalex import DEFAULT_WORK_FIELDS, build_query, render_query
+
+    if q.kind == "group_by":
+        pq = render_query(build_query(q.filter, group_by=_group_key()))
+    elif q.kind == "years":
+        pq = render_query(build_query(q.filter, group_by=f"{q.group_by}:include_unknown"))
+    else:
+        pq = render_query(
+            build_query(q.filter, select=DEFAULT_WORK_FIELDS, sample=q.sample, seed=q.seed)
+        )
+    return redact(client.url_for(pq))
+
+
+def _probe(client: Any, flt: str) -> int:
+    from litscan.openalex import count
+
+    return count(flt, client=client)
+
+
+def plan_preset(preset: Preset, settings: Any, *, client: Any = None) -> plan.Plan:
+    """Every query a live run of ``preset`` makes, with its count and estimated cost.
+
+    Makes one ``per_page=1`` count probe per query (and per year of a works sample) and
+    fetches nothing else."""
+    lf = plan.live_formulation(preset)
+    own = client is None
+    client = client or _client(settings)
+    price = plan.PRICE_PER_LIST_REQUEST_USD
+    try:
+        before = client.requests_made
+        out: list[plan.PlannedQuery] = []
+        for q in plan.population_queries(lf):
+            n = _probe(client, q.filter)
+            r = plan.group_by_requests(n)
+            out.append(plan.PlannedQuery(q, _query_url(client, q), n, r, r * price))
+        probes = plan.works_queries(lf, None)
+        year_counts: dict[int, int] = {}
+        for q in probes:
+            y0, y1 = lf.years
+            for y in range(y0, y1 + 1):
+                year_counts[y] = _probe(client, plan.and_filters(lf.population,
+                                                                 f"publication_year:{y}"))
+            n = sum(year_counts.values())
+            out.append(plan.PlannedQuery(q, _query_url(client, q), n, 1, price))
+        for q in plan.works_queries(lf, year_counts) if probes else []:
+            n = q.sample if q.kind == "sample" else sum(year_counts.values())
+            per_page = plan.PER_PAGE
+            r = plan.page_requests(n, per_page) + (1 if q.kind == "works" else 0)
+            out.append(plan.PlannedQuery(q, _query_url(client, q), n, r, r * price))
+        return plan.Plan(
+            preset=preset.name,
+            queries=tuple(out),
+            routes=lf.routes,
+            differences=lf.differences,
+            probe_requests=client.requests_made - before,
+            price_per_request=price,
+            rate_limit=dict(getattr(client, "rate_limit", {}) or {}),
+        )
+    finally:
+        if own:
+            client.close()
+
+
+def _short(v: Any) -> str:
+    return "" if v is None else str(v).rsplit("/", 1)[-1]
+
+
+def _record_values(rec: Mapping[str, Any], kind: str) -> set[str]:
+    """The ids of ``kind`` (topic, subfield, field, concept, source) a raw work carries."""
+    if kind in ("topic", "subfield", "field"):
+        pt = rec.get("primary_topic") or {}
+        node = pt if kind == "topic" else (pt.get(kind) or {})
+        return {_short(node.get("id"))} - {""}
+    if kind == "concept":
+        return {_short(c.get("id")) for c in rec.get("concepts") or [] if isinstance(c, dict)}
+    locs = list(rec.get("locations") or []) + [rec.get("primary_location") or {}]
+    return {_short(((loc or {}).get("source") or {}).get("id")) for loc in locs} - {""}
+
+
+def formulation_labels(
+    records: Sequence[Mapping[str, Any]], formulations: Mapping[str, plan.Formulation]
+) -> pl.DataFrame:
+    """work_labels (label = ``openalex:<filter>``) of raw works for live label formulations."""
+    rows: dict[str, list] = {"work_id": [], "label": [], "score": [], "flag": []}
+    for rec in records:
+        wid = _short(rec.get("id"))
+        for f in formulations.values():
+            if _record_values(rec, f.kind) & set(f.values):
+                rows["work_id"].append(wid)
+                rows["label"].append(f"openalex:{f.filter}")
+                rows["score"].append(None)
+                rows["flag"].append(True)
+    return pl.DataFrame(
+        rows, schema={"work_id": pl.Utf8, "label": pl.Utf8, "score": pl.Float64, "flag": pl.Boolean}
+    )
+
+
+def _version(prov: Mapping[str, Any]) -> str:
+    parts = [f"fetched {prov.get('fetched_at') or '?'}"]
+    if prov.get("max_updated_date"):
+        parts.append(f"newest updated_date {prov['max_updated_date']}")
+    for k, v in (prov.get("meta_versions") or {}).items():
+        parts.append(f"{k} {v}")
+    return "OpenAlex, " + ", ".join(parts)
+
+
+def _merge_versions(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    fetched = [str(m["fetched_at"]) for m in items if m.get("fetched_at")]
+    updated = [str(m["max_updated_date"]) for m in items if m.get("max_updated_date")]
+    meta: dict[str, Any] = {}
+    for m in items:
+        meta.update(m.get("meta_versions") or {})
+    return {
+        "fetched_at": max(fetched) if fetched else None,
+        "fetched_first": min(fetched) if fetched else None,
+        "max_updated_date": max(updated) if updated else None,
+        "meta_versions": meta,
+    }
+
+
+def _manifest_version(m: Mapping[str, Any]) -> dict[str, Any]:
+    dv = m.get("data_version") or {}
+    meta = dict(dv.get("meta_versions") or {})
+    if dv.get("api_data_version"):
+        meta.setdefault("api_data_version", dv["api_data_version"])
+    return {
+        "url": m.get("url"),
+        "fetched_at": m.get("fetched_at"),
+        "max_updated_date": dv.get("max_updated_date"),
+        "meta_versions": meta,
+        "count": m.get("count"),
+        "items": m.get("items"),
+    }
+
+
+def _population_evidence(
+    lf: plan.LiveFormulation, client: Any, settings: Any, src: str, urls: list[str]
+) -> Evidence | None:
+    from litscan.openalex import count_by
+    from litscan.schemas import COUNTS
+
+    queries = plan.population_queries(lf)
+    if not queries:
+        return None
+    rows, totals, versions = [], [], []
+    for q in queries:
+        urls.append(_query_url(client, q))
+        df = count_by(q.filter, _COUNTRIES, client=client, cache_dir=settings.cache_dir)
+        m = _groups_manifest(client, q.filter, settings.cache_dir)
+        versions.append(_manifest_version(m))
+        unknown = df.filter(pl.col("key") == "unknown")["count"].fill_null(0).sum()
+        known = df.filter((pl.col("key") != "unknown") & pl.col("count").is_not_null())
+        n = m.get("count")
+        if n is None:  # pragma: no cover - count_by always stores meta.count
+            raise LitscanError(f"{q.filter}: OpenAlex gave no meta.count for the group_by")
+        label = f"openalex:{q.key}"
+        totals.append({"label": label, "year": q.year, "works": int(n) - int(unknown)})
+        for k, c in zip(known["key"].to_list(), known["count"].to_list(), strict=True):
+            rows.append({"country_code": k.upper(), "year": q.year, "label": label,
+                         "works": int(c), "citations": None, "counting": "whole",
+                         "source": f"openalex group_by ({src})"})
+    counts = pl.DataFrame(rows, schema=COUNTS) if rows else pl.DataFrame(schema=COUNTS)
+    tot = pl.DataFrame(totals, schema={"label": pl.Utf8, "year": pl.Int32, "works": pl.Int64})
+    prov = {**_merge_versions(versions), "queries": versions}
+    return Evidence(
+        kind="counts",
+        name=f"OpenAlex full population, group_by {_COUNTRIES} ({src})",
+        caveat="whole counts of every matching OpenAlex work (not a sample): group_by "
+        f"{_COUNTRIES}:include_unknown per side and year; denominator = works with at least one "
+        "known country (meta.count minus the unknown group)",
+        counts=counts,
+        totals=tot,
+        source=src,
+        version=_version(prov),
+        provenance=prov,
+    )
+
+
+def _works_evidence(
+    lf: plan.LiveFormulation,
+    client: Any,
+    settings: Any,
+    src: str,
+    urls: list[str],
+    progress: bool,
+) -> Evidence | None:
+    from litscan import aggregate as ag
+    from litscan.normalize import normalize_works
+    from litscan.openalex import DEFAULT_WORK_FIELDS, count_by, fetch
+
+    preset = lf.preset
+    probes = plan.works_queries(lf, None)
+    if not probes:
+        return None
+    year_counts: dict[int, int] = {}
+    y0, y1 = lf.years
+    for q in probes:
+        urls.append(_query_url(client, q))
+        df = count_by(q.filter, "publication_year", client=client, cache_dir=settings.cache_dir)
+        for k, c in zip(df["key"].to_list(), df["count"].to_list(), strict=True):
+            if k.isdigit() and y0 <= int(k) <= y1 and c:
+                year_counts[int(k)] = int(c)
+    fetches = plan.works_queries(lf, year_counts)
+    kinds_needed = {f.kind for f in lf.labels.values()}
+    select = list(DEFAULT_WORK_FIELDS) + [_LABEL_FIELDS[k] for k in _LABEL_FIELDS
+                                           if k in kinds_needed]
+    records: list[dict] = []
+    seen: set[str] = set()
+    versions = []
+    for q in fetches:
+        urls.append(_query_url(client, q))
+        res = fetch(q.filter, select=select, sample=q.sample, seed=q.seed, client=client,
+                    cache_dir=settings.cache_dir, progress=progress)
+        versions.append(_manifest_version(res.manifest))
+        for rec in res.items:
+            wid = _short(rec.get("id"))
+            if wid and wid not in seen:
+                seen.add(wid)
+                records.append(rec)
+    t = normalize_works(records, source=f"OpenAlex ({src})")
+    total = sum(year_counts.values())
+    sampled = any(q.kind == "sample" for q in fetches)
+    basis = (
+        f"seeded sample of {len(records):,} of {total:,} works (seed {preset.live.seed}, "
+        "stratified by year, proportional allocation)"
+        if sampled
+        else f"all {len(records):,} works of the population"
+    )
+    parts = [formulation_labels(records, lf.labels)]
+    kinds_ok = {"openalex"}
+    unavailable: dict[str, str] = {}
+    if any(lab.kind == "classifier" and name not in lf.labels
+           for name, lab in preset.labels.items()):
+        try:
+            from litscan import classify
+
+            pred = classify.predict(t.works.select("id", "title", "abstract"))
+            wl = classify.to_work_labels(pred).with_columns(
+                (pl.lit("classifier:") + pl.col("label")).alias("label")
+            )
+            parts.append(wl.filter(pl.col("flag")).select("work_id", "label", "score", "flag"))
+            kinds_ok.add("classifier")
+        except (ImportError, ModelError, OSError) as exc:
+            unavailable["classifier"] = f"classifier model not available ({exc})"
+    wl = pl.concat(parts, how="vertical_relaxed")
+    top_sets = {}
+    for top in plan.PERCENTILE_FLAGS:
+        try:
+            top_sets[top] = ag.highly_cited(t.works, top=top, method="openalex_flag",
+                                            within=preset.highly_cited.within)
+        except (LitscanError, ValueError):
+            pass
+    prov = {**_merge_versions(versions), "queries": versions, "basis": basis,
+            "population_works": total, "year_counts": {str(k): v for k, v in year_counts.items()}}
+    return Evidence(
+        kind="records",
+        name=f"OpenAlex works ({src}): {basis}",
+        caveat=f"OpenAlex works matching {lf.sample_filter()}; {basis}",
+        works=t.works,
+        work_countries=t.work_countries,
+        work_labels=wl,
+        label_kinds=frozenset(kinds_ok),
+        unavailable=unavailable,
+        source=src,
+        version=_version(prov),
+        top_sets=top_sets,
+        provenance=prov,
+    )
+
+
 def live_evidence(
     preset: Preset, settings: Any, *, cache_only: bool = False, progress: bool = False
 ) -> tuple[dict, list[str]]:
-    """Evidence fetched from OpenAlex (or its cache); returns (evidence, query URLs w/o key)."""
-    from litscan.errors import redact
-    from litscan.normalize import topic_labels
-    from litscan.openalex import build_query, count_by, fetch, render_query
+    """Evidence from OpenAlex (or only its cache) for the live formulation of ``preset``;
+    returns (evidence, query URLs without the key).
 
+    ``counts``: full-population country counts (group_by) for every claim side OpenAlex can
+    select; ``records``: the works (all, or a seeded sample stratified by year) where a number
+    needs work records (see :mod:`litscan.plan`)."""
     if cache_only:
         settings = settings.with_(base_url="http://127.0.0.1:9", max_retries=0)
+    lf = plan.live_formulation(preset)
     out: dict[str, Evidence] = {}
     urls: list[str] = []
-    kinds = {c.evidence for c in preset.claims}
     src = "cache" if cache_only else "live"
-    with _client(settings) as client:
-        if "records" in kinds:
-            f = openalex_filter(preset)
-            urls.append(redact(client.url_for(render_query(build_query(f)))))
-            try:
-                res = fetch(
-                    f,
-                    sample=preset.live.sample,
-                    seed=preset.live.seed,
-                    max_works=preset.live.max_works,
-                    client=client,
-                    cache_dir=settings.cache_dir,
-                    progress=progress,
-                )
-            except LitscanError as exc:
-                if cache_only:
-                    raise LitscanError(
-                        f'source = "cache": the works for {f!r} are not in the '
-                        f"cache {settings.cache_dir}",
-                        hint='run it once with source = "live" and OPENALEX_API_KEY set',
-                    ) from exc
-                raise
-            from litscan.normalize import normalize_works
-
-            t = normalize_works(res.items, source=str(res.cache_dir))
-            parts = []
-            kinds_ok: set[str] = set()
-            for level in ("subfield", "field", "topic"):
-                if t.work_topics.height:
-                    tl = topic_labels(t.work_topics, level=level, primary_only=True)
-                    parts.append(tl)
-                    kinds_ok.add(level)
-            unavailable = {"concept": "concept labels need the counts evidence in live mode"}
-            need_cls = any(lab.kind == "classifier" for lab in preset.labels.values())
-            if need_cls:
-                try:
-                    from litscan import classify
-
-                    pred = classify.predict(t.works.select("id", "title", "abstract"))
-                    wl = classify.to_work_labels(pred).with_columns(
-                        (pl.lit("classifier:") + pl.col("label")).alias("label")
-                    )
-                    parts.append(wl.filter(pl.col("flag")))
-                    kinds_ok.add("classifier")
-                except (ImportError, ModelError) as exc:
-                    unavailable["classifier"] = f"classifier model not available ({exc})"
-            wl = (
-                pl.concat(
-                    [p.select("work_id", "label", "score", "flag") for p in parts],
-                    how="vertical_relaxed",
-                )
-                if parts
-                else None
-            )
-            out["records"] = Evidence(
-                kind="records",
-                name=f"OpenAlex works ({src}, {len(res.items):,} works)",
-                caveat=f"OpenAlex works matching {f}"
-                + (f", random sample of {preset.live.sample}" if preset.live.sample else ""),
-                works=t.works,
-                work_countries=t.work_countries,
-                work_labels=wl,
-                label_kinds=frozenset(kinds_ok),
-                unavailable=unavailable,
-                source=src,
-                version=str(res.manifest.get("created", "")),
-            )
-        if "counts" in kinds:
-            specs = {}
-            for c in preset.claims:
-                if c.evidence != "counts":
-                    continue
-                for s in (c.a, c.b):
-                    if s.is_constant:
-                        continue
-                    lab = preset.labels[s.label] if s.label else preset.population.ai_scope
-                    if lab is not None and label_filter(lab):
-                        specs[lab.spec] = lab
-            rows = []
-            y0, y1 = preset.population.years
-            for spec, lab in specs.items():
-                for y in range(y0, y1 + 1):
-                    f = openalex_filter(preset, None, year=y)
-                    lf = label_filter(lab)
-                    if lf not in f:
-                        f = f + "," + lf
-                    urls.append(
-                        redact(
-                            client.url_for(
-                                render_query(build_query(f, group_by="authorships.countries"))
-                            )
-                        )
-                    )
-                    df = count_by(
-                        f, "authorships.countries", client=client, cache_dir=settings.cache_dir
-                    )
-                    df = df.filter((pl.col("key") != "unknown") & pl.col("count").is_not_null())
-                    for k, n in zip(df["key"].to_list(), df["count"].to_list(), strict=True):
-                        rows.append(
-                            {
-                                "country_code": k.upper(),
-                                "year": y,
-                                "label": spec,
-                                "works": int(n),
-                                "citations": None,
-                                "counting": "whole",
-                                "source": f"openalex group_by ({src})",
-                            }
-                        )
-            from litscan.schemas import COUNTS
-
-            counts = pl.DataFrame(rows, schema=COUNTS) if rows else pl.DataFrame(schema=COUNTS)
-            out["counts"] = Evidence(
-                kind="counts",
-                name=f"OpenAlex group_by country counts ({src})",
-                caveat="OpenAlex group_by authorships.countries, whole counting",
-                counts=counts,
-                source=src,
-            )
+    try:
+        with _client(settings) as client:
+            ev = _population_evidence(lf, client, settings, src, urls)
+            if ev is not None:
+                out["counts"] = ev
+            ev = _works_evidence(lf, client, settings, src, urls, progress)
+            if ev is not None:
+                out["records"] = ev
+    except LitscanError as exc:
+        if cache_only:
+            raise LitscanError(
+                f'source = "cache": a query of {preset.path} is not in the cache '
+                f"{settings.cache_dir} ({exc})",
+                hint='run it once with source = "live" and OPENALEX_API_KEY set',
+            ) from exc
+        raise
     return out, urls
 
 

@@ -75,7 +75,9 @@ def _badge(verdict: str, proxy: bool = False) -> str:
 
 def _estimate_row(e: Estimate, head: str) -> str:
     return (
-        f"<tr><td>{_e(head)}</td><td>{_e(e.counting)}</td>"
+        f"<tr><td>{_e(head)}</td><td>{_e(e.counting)}"
+        + (f'<br><span class="muted">{_e(e.basis)}</span>' if e.basis else "")
+        + "</td>"
         f"<td>{_e('–' if e.top is None else f'top {e.top * 100:g} %')}</td>"
         f'<td class="num">{_pct(e.share_a)} [{_pct(e.lo_a)}, {_pct(e.hi_a)}]</td>'
         f'<td class="num">{_pct(e.share_b)} [{_pct(e.lo_b)}, {_pct(e.hi_b)}]</td>'

@@ -41,6 +41,13 @@ class Evidence:
     unavailable: Mapping[str, str] = field(default_factory=dict)  # label kind -> why
     source: str = "embedded"
     version: str = ""
+    #: counts only: works per ``label`` and ``year`` with at least one known country (the
+    #: whole-counting denominator; OpenAlex ``meta.count`` minus the unknown group)
+    totals: pl.DataFrame | None = None
+    #: records only: precomputed highly-cited sets by threshold (e.g. OpenAlex's flags)
+    top_sets: Mapping[float, pl.DataFrame] = field(default_factory=dict)
+    #: data version and query provenance (fetched_at, newest updated_date, OpenAlex meta, URLs)
+    provenance: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,8 @@ class Estimate:
     verdict: str
     interval: str
     low_n: bool = False
+    #: what the number rests on: "full population (...)" or "sample of n works" ("" = the data)
+    basis: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {

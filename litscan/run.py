@@ -32,7 +32,7 @@ from litscan.fileio import atomic_write_text, ensure_asset, sha256_file
 from litscan.presets import Preset, load_preset, resolve_preset_path
 from litscan.results import Evaluation
 
-__all__ = ["RunResult", "run_preset", "run_presets", "FIGURE_FORMATS", "SOURCES"]
+__all__ = ["RunResult", "run_preset", "run_presets", "plan_preset", "FIGURE_FORMATS", "SOURCES"]
 
 FIGURE_FORMATS = ("json", "html", "png", "svg", "pdf")
 SOURCES = ("embedded", "live", "cache", "tables")
@@ -130,14 +130,33 @@ def load_evidence(
         notes.append(f"data source: OpenAlex ({source}) at {settings.base_url}")
     else:
         raise UsageError(f"source: expected one of {', '.join(SOURCES)}, got {source!r}")
+    data_files = file_hashes(evidence.embedded_files(preset, source))
+    model = evidence.model_file(preset, source)
+    model_hash = file_hashes([model]) if model is not None else {}
     for key, e in ev.items():
         prov[key] = {
             "name": e.name,
             "source": e.source,
             "version": e.version,
             "caveat": e.caveat,
+            **_data_version(e.provenance),
+            "model_sha256": model_hash,
+            "data_files_sha256": data_files,
         }
     return ev, urls, notes, prov
+
+
+def _data_version(p: Mapping[str, Any]) -> dict[str, Any]:
+    """The data version of a live evidence (fetched_at, newest updated_date, OpenAlex meta
+    version fields) and its query URLs without the key; ``{}`` for embedded evidence."""
+    if not p:
+        return {}
+    return {
+        "data_version": {k: p.get(k) for k in ("fetched_at", "fetched_first", "max_updated_date",
+                                               "meta_versions")},
+        "basis": p.get("basis", "full population"),
+        "queries": list(p.get("queries", [])),
+    }
 
 
 def run_preset(
@@ -175,7 +194,12 @@ def run_preset(
         src = "embedded"
     ev, urls, more, prov = load_evidence(p, src, tables=tables, settings=settings)
     notes += more
-    evaluation = claims.evaluate(p, ev, offline=src == "embedded", notes=notes)
+    if src in ("live", "cache"):
+        from litscan.live import evaluate_live
+
+        evaluation = evaluate_live(p, ev, notes=notes)
+    else:
+        evaluation = claims.evaluate(p, ev, offline=src == "embedded", notes=notes)
     manifest = {
         "schema_version": MANIFEST_SCHEMA_VERSION,
         "preset": str(p.path),
@@ -274,7 +298,19 @@ def _figures(res: RunResult) -> list[tuple[str, str, Any]]:
 
 
 def _page_manifest(res: RunResult) -> dict[str, Any]:
-    return {k: v for k, v in res.manifest.items() if k not in ("evidence", "figures")}
+    out = {k: v for k, v in res.manifest.items() if k not in ("evidence", "figures")}
+    for key, e in (res.manifest.get("evidence") or {}).items():
+        out[f"evidence {key}"] = json.dumps(e, default=str)
+    return out
+
+
+def plan_preset(preset: str | Path | Preset, *, settings: Any = None):
+    """The :class:`~litscan.plan.Plan` of a live run of ``preset``: every query with its count
+    and estimated cost (count probes only; nothing is fetched)."""
+    from litscan import evidence
+    from litscan.config import resolve_settings
+
+    return evidence.plan_preset(_resolve_preset(preset), settings or resolve_settings())
 
 
 def _check_formats(formats: Sequence[str]) -> list[str]:

@@ -50,6 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="run on a tables folder (the layout `litscan ingest --out` writes)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument(
+        "--plan",
+        action="store_true",
+        help="print every OpenAlex query a live run would make, with its count and estimated "
+        "cost (count probes only; nothing is fetched or written)",
+    )
     p.set_defaults(func=run)
 
 
@@ -82,6 +88,12 @@ def run(args: argparse.Namespace) -> int:
     settings = None
     if args.base_url or args.cache_dir:
         settings = resolve_settings(args.base_url, cache_dir=args.cache_dir)
+    if getattr(args, "plan", False):
+        from litscan.run import plan_preset
+
+        for path in paths:
+            print(plan_preset(path, settings=settings).format())
+        return 0
     kwargs = dict(
         offline=args.offline or None,
         resamples=args.resamples,
