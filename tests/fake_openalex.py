@@ -111,6 +111,9 @@ FILTERS: dict[str, str] = {
     "primary_topic.field.id": "primary_topic.field.id",
     "primary_topic.domain.id": "primary_topic.domain.id",
     "topics.id": "topics.id",
+    "concepts.id": "concepts.id",
+    "locations.source.id": "locations.source.id",
+    "primary_location.source.id": "primary_location.source.id",
     "topics.subfield.id": "topics.subfield.id",
     "citation_normalized_percentile.is_in_top_10_percent":
         "citation_normalized_percentile.is_in_top_10_percent",
