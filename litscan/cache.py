@@ -226,8 +226,8 @@ class QueryCache:
             raise bad("items", "0 when no page is stored")
         if m.get("data_version") is not None and not isinstance(m["data_version"], dict):
             raise bad("data_version", "an object or null")
-        for number in (1, m["pages"]):
-            if number and not self.page_path(number).is_file():
+        for number in (1, m["pages"]) if m["pages"] else ():  # an empty result stores no page
+            if not self.page_path(number).is_file():
                 raise self.corrupt(f"expected page file {self.page_path(number).name} "
                                    f"(the manifest counts {m['pages']} pages), it is missing")
 

@@ -89,3 +89,17 @@ def test_refresh_refetches(raw_works, tmp_path):
             again = fetch("publication_year:2020", client=client, cache_dir=tmp_path,
                           refresh=True)
             assert len(server.requests) == 2 * n and len(again.items) == 80
+
+
+def test_an_empty_complete_result_reloads_from_the_cache(raw_works, tmp_path):
+    """A query matching nothing stores no page; its manifest must still load (no refetch)."""
+    from litscan.openalex import count_by
+
+    with FakeOpenAlex(raw_works) as server:
+        settings = resolve_settings(server.url, max_requests_per_second=None)
+        with OpenAlexClient(settings) as client:
+            for _ in range(2):
+                df = count_by("publication_year:1066", "authorships.countries", client=client,
+                              cache_dir=tmp_path)
+                assert df.filter(df["key"] != "unknown").height == 0
+        assert len(server.requests) == 1
