@@ -1051,7 +1051,8 @@ def plan_query(
     secret (``url`` is scrubbed) and its numbers follow OpenAlex's documented paging: cursor pages
     ``ceil(n / per_page) + 1`` (the closing empty page; ``ceil(n / per_page)`` when ``max_works``
     stops first), basic (sample) pages ``ceil(n / per_page)``, group_by pages
-    ``ceil(groups / per_page) + 1``. Errors are those of :meth:`OpenAlexClient.get_json`.
+    ``max(1, ceil(groups / per_page))`` (count_by stops once it holds every group). Errors are
+    those of :meth:`OpenAlexClient.get_json`.
     """
     client, owned = _client_for(client, cache_dir)
     try:
@@ -1108,7 +1109,8 @@ def plan_query(
                 raise _bad_page(client._scrub(client.url_for(probe)),
                                 f"expected meta.groups_count (an integer), got {groups!r}")
             fetch_items = groups + (1 if include_unknown else 0)
-            pages = math.ceil(max(0, fetch_items - have) / pp) + 1
+            # count_by stops once it holds groups_count groups: no closing empty page
+            pages = max(1, math.ceil(max(0, groups - have) / pp))
         else:
             fetch_items = n if limit is None else min(n, limit)
             to_fetch = max(0, fetch_items - have)
