@@ -204,49 +204,59 @@ def _query_url(client: Any, q: plan.Query) -> str:
     return redact(client.url_for(pq))
 
 
-def _probe(client: Any, flt: str) -> int:
-    from litscan.openalex import count
+def _select(lf: plan.LiveFormulation) -> list[str]:
+    """The work fields a works fetch asks for: the normaliser's plus what the labels read."""
+    from litscan.openalex import DEFAULT_WORK_FIELDS
 
-    return count(flt, client=client)
+    kinds = {f.kind for f in lf.labels.values()}
+    return list(DEFAULT_WORK_FIELDS) + [_LABEL_FIELDS[k] for k in _LABEL_FIELDS if k in kinds]
 
 
 def plan_preset(preset: Preset, settings: Any, *, client: Any = None) -> plan.Plan:
     """Every query a live run of ``preset`` makes, with its count and estimated cost.
 
-    Makes one ``per_page=1`` count probe per query (and per year of a works sample) and
-    fetches nothing else."""
+    Each query is planned with :func:`litscan.openalex.plan_query`: one ``per_page=1`` probe
+    (none when the cache already holds it); the works sample is allocated from one probe per
+    year. Nothing is fetched."""
+    from litscan.openalex import plan_query
+
     lf = plan.live_formulation(preset)
     own = client is None
     client = client or _client(settings)
-    price = plan.PRICE_PER_LIST_REQUEST_USD
+    root = settings.cache_dir
     try:
         before = client.requests_made
         out: list[plan.PlannedQuery] = []
+        qps = []
+
+        def add(q: plan.Query, **kw: Any) -> None:
+            qp = plan_query(q.filter, client=client, cache_dir=root, **kw)
+            qps.append(qp)
+            out.append(plan.PlannedQuery(q, qp.url, qp.count, qp.requests, qp.cost_usd))
+
         for q in plan.population_queries(lf):
-            n = _probe(client, q.filter)
-            r = plan.group_by_requests(n)
-            out.append(plan.PlannedQuery(q, _query_url(client, q), n, r, r * price))
+            add(q, group_by=_COUNTRIES)
         probes = plan.works_queries(lf, None)
         year_counts: dict[int, int] = {}
-        for q in probes:
+        if probes:
             y0, y1 = lf.years
             for y in range(y0, y1 + 1):
-                year_counts[y] = _probe(client, plan.and_filters(lf.population,
-                                                                 f"publication_year:{y}"))
-            n = sum(year_counts.values())
-            out.append(plan.PlannedQuery(q, _query_url(client, q), n, 1, price))
-        for q in plan.works_queries(lf, year_counts) if probes else []:
-            n = q.sample if q.kind == "sample" else sum(year_counts.values())
-            per_page = plan.PER_PAGE
-            r = plan.page_requests(n, per_page) + (1 if q.kind == "works" else 0)
-            out.append(plan.PlannedQuery(q, _query_url(client, q), n, r, r * price))
+                flt = plan.and_filters(lf.population, f"publication_year:{y}")
+                year_counts[y] = plan_query(flt, client=client, cache_dir=root).count
+            for q in probes:
+                add(q, group_by=q.group_by)
+            for q in plan.works_queries(lf, year_counts):
+                add(q, select=_select(lf), sample=q.sample, seed=q.seed)
+        unit = qps[0].unit_cost_usd if qps else plan.PRICE_PER_LIST_REQUEST_USD
+        source = qps[0].price_source if qps else "documented"
         return plan.Plan(
             preset=preset.name,
             queries=tuple(out),
             routes=lf.routes,
             differences=lf.differences,
             probe_requests=client.requests_made - before,
-            price_per_request=price,
+            price_per_request=unit,
+            price_source=plan.PRICE_SOURCE if source == "documented" else source,
             rate_limit=dict(getattr(client, "rate_limit", {}) or {}),
         )
     finally:
@@ -312,17 +322,21 @@ def _merge_versions(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def _manifest_version(m: Mapping[str, Any]) -> dict[str, Any]:
-    dv = m.get("data_version") or {}
-    meta = dict(dv.get("meta_versions") or {})
-    if dv.get("api_data_version"):
-        meta.setdefault("api_data_version", dv["api_data_version"])
+    """The data version of one cached query (:func:`litscan.openalex.provenance`)."""
+    from litscan.openalex import FetchResult, provenance
+
+    p = provenance(FetchResult(items=[], manifest=dict(m), cache_dir=None, requests_made=0))
+    meta = dict(p.get("meta_versions") or {})
+    if p.get("api_data_version"):
+        meta.setdefault("api_data_version", p["api_data_version"])
     return {
-        "url": m.get("url"),
-        "fetched_at": m.get("fetched_at"),
-        "max_updated_date": dv.get("max_updated_date"),
+        "url": p.get("query_url"),
+        "fetched_at": p.get("fetched_at"),
+        "max_updated_date": p.get("max_updated_date"),
+        "server_date": p.get("server_date"),
         "meta_versions": meta,
-        "count": m.get("count"),
-        "items": m.get("items"),
+        "count": p.get("count"),
+        "items": p.get("items"),
     }
 
 
@@ -379,7 +393,7 @@ def _works_evidence(
 ) -> Evidence | None:
     from litscan import aggregate as ag
     from litscan.normalize import normalize_works
-    from litscan.openalex import DEFAULT_WORK_FIELDS, count_by, fetch
+    from litscan.openalex import count_by, fetch
 
     preset = lf.preset
     probes = plan.works_queries(lf, None)
@@ -394,9 +408,7 @@ def _works_evidence(
             if k.isdigit() and y0 <= int(k) <= y1 and c:
                 year_counts[int(k)] = int(c)
     fetches = plan.works_queries(lf, year_counts)
-    kinds_needed = {f.kind for f in lf.labels.values()}
-    select = list(DEFAULT_WORK_FIELDS) + [_LABEL_FIELDS[k] for k in _LABEL_FIELDS
-                                           if k in kinds_needed]
+    select = _select(lf)
     records: list[dict] = []
     seen: set[str] = set()
     versions = []

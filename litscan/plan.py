@@ -31,7 +31,6 @@ from litscan.presets import Claim, LabelDef, Preset, Side
 __all__ = [
     "PRICE_PER_LIST_REQUEST_USD",
     "PRICE_SOURCE",
-    "PER_PAGE",
     "FULL_FETCH_LIMIT",
     "TAXONOMY_VERSION",
     "PERCENTILE_FLAGS",
@@ -46,8 +45,6 @@ __all__ = [
     "population_queries",
     "works_queries",
     "allocate_sample",
-    "group_by_requests",
-    "page_requests",
 ]
 
 #: OpenAlex's documented price of a list/filter request (group_by included): $0.10 per 1,000 calls
@@ -56,10 +53,6 @@ PRICE_SOURCE = (
     "OpenAlex developer documentation, Authentication & Pricing (2026): list/filter $0.10 per "
     "1,000 calls; a free key has $1 a day"
 )
-#: page size of work fetches (OpenAlex's documented maximum in 2026)
-PER_PAGE = 100
-#: group_by page size (OpenAlex returns at most 200 groups per page)
-GROUPS_PER_PAGE = 200
 #: works fetched in full up to this many (100 pages, $0.01); above it a seeded sample
 FULL_FETCH_LIMIT = 10_000
 #: OpenAlex's maximum sample size per query
@@ -480,17 +473,6 @@ def works_queries(lf: LiveFormulation, year_counts: Mapping[int, int] | None) ->
     ]
 
 
-def group_by_requests(count: int) -> int:
-    """Requests of a country group_by: one page of up to 200 groups (two above 200 groups;
-    OpenAlex has about 250 country codes)."""
-    return 1 if count <= GROUPS_PER_PAGE else 2
-
-
-def page_requests(n: int, per_page: int = PER_PAGE) -> int:
-    """Requests to page through ``n`` works (at least one)."""
-    return max(1, math.ceil(n / per_page))
-
-
 # --------------------------------------------------------------------------------------------
 # the plan a user sees
 # --------------------------------------------------------------------------------------------
@@ -515,6 +497,7 @@ class Plan:
     differences: tuple[str, ...] = ()
     probe_requests: int = 0  # requests the plan itself made
     price_per_request: float = PRICE_PER_LIST_REQUEST_USD
+    price_source: str = PRICE_SOURCE
     rate_limit: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -532,7 +515,7 @@ class Plan:
             "cost_usd": round(self.cost_usd, 6),
             "probe_requests": self.probe_requests,
             "price_per_request_usd": self.price_per_request,
-            "price_source": PRICE_SOURCE,
+            "price_source": self.price_source,
             "queries": [
                 {
                     "kind": q.query.kind,
@@ -579,7 +562,8 @@ class Plan:
             lines.append(f"  {q.query.kind:<9} {cnt:>12} {q.requests:>9,} {q.cost_usd:>9.4f}  "
                          f"{q.url}")
         lines.append(f"  total: {self.requests:,} requests, ${self.cost_usd:.4f} at "
-                     f"${self.price_per_request * 1000:.2f} per 1,000 list requests ({PRICE_SOURCE})")
+                     f"${self.price_per_request * 1000:.2f} per 1,000 list requests "
+                     f"({self.price_source})")
         lines.append(f"  this plan made {self.probe_requests:,} count probes (per_page=1, "
                      f"${self.probe_requests * self.price_per_request:.4f}) and fetched nothing else")
         if self.rate_limit:

@@ -18,7 +18,7 @@ from litscan import plan
 from litscan.cli import main
 from litscan.config import resolve_settings
 from litscan.presets import list_presets, load_preset, parse_preset
-from litscan.run import run_preset
+from litscan.run import plan_preset, run_preset
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -153,9 +153,11 @@ def test_run_plan_makes_no_page_requests(tmp_path, raw_works, capsys):
         log = list(server.requests)
     assert code == 0
     out = capsys.readouterr().out
+    # only per_page=1 probes: no page of works or groups is fetched
     assert log and all(r["params"].get("per_page") == "1" for r in log)
-    assert not any("cursor" in r["params"] or "group_by" in r["params"] or "sample" in r["params"]
-                   for r in log)
+    assert not any("cursor" in r["params"] for r in log)
+    probes = re.search(r"this plan made (\d+) count probes", out)
+    assert probes and int(probes.group(1)) == len(log)
     assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
     # the plan lists the group_by queries with the percentile flag, and a total cost
     assert "is_in_top_10_percent:true" in out and "group_by=authorships.countries" in out
@@ -215,7 +217,13 @@ def test_surveillance_preset_answers_live_on_the_fixture_works(tmp_path, raw_wor
     p = replace(p, min_works=1, resamples=50)
     with FakeOpenAlex(raw_works) as server:
         settings = resolve_settings(server.url, cache_dir=tmp_path / "cache")
+        planned = plan_preset(p, settings=settings)
+        before = len(server.requests)
         res = run_preset(p, source="live", settings=settings)
+        made = len(server.requests) - before
+    # the plan printed every request the run then made
+    assert made == planned.requests > 0
+    assert planned.cost_usd == pytest.approx(made * plan.PRICE_PER_LIST_REQUEST_USD)
     verdicts = res.verdicts()
     assert set(verdicts) == {c.id for c in p.claims}
     assert any(v != "not testable on this data" for v in verdicts.values()), res.results
