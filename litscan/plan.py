@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from litscan.filters import and_filters
 from litscan.presets import Claim, LabelDef, Preset, Side
 
 __all__ = [
@@ -80,11 +81,6 @@ FILTER_KEYS: Mapping[str, str] = {
     "source": "locations.source.id",
 }
 LEGACY_KINDS = frozenset({"concept"})
-
-
-def and_filters(*parts: str | None) -> str:
-    """AND OpenAlex filter strings (``a:1`` + ``b:2`` -> ``a:1,b:2``), skipping empty parts."""
-    return ",".join(p for p in parts if p)
 
 
 def _specs_filter(specs: Sequence[str]) -> tuple[str, str, tuple[str, ...]]:
