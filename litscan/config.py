@@ -1,12 +1,16 @@
-"""Settings for talking to OpenAlex: explicit argument, then environment, then default.
+"""Settings: explicit argument, then environment, then default. The only module that reads
+the environment (``tests/test_imports.py`` checks it); every path is resolved here once.
 
-=================  ==========================  ==============================
+=================  ==========================  ==============================================
 setting            environment variable        default
-=================  ==========================  ==============================
+=================  ==========================  ==============================================
 base URL           ``LITSCAN_OPENALEX_URL``    ``https://api.openalex.org``
 API key            ``OPENALEX_API_KEY``        none (OpenAlex requires one since Feb 2026)
 cache directory    ``LITSCAN_CACHE``           ``./cache``
-=================  ==========================  ==============================
+presets folder     ``LITSCAN_QUERIES``         the presets shipped in the package
+Chromium           ``BROWSER_PATH``            ``chromium`` & co. on ``PATH`` (figure export)
+Spark's Python     ``PYSPARK_PYTHON``          this interpreter (``ingest --engine spark``)
+=================  ==========================  ==============================================
 
 The API key is kept out of ``repr()`` so it cannot leak through a log line or a traceback.
 """
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -30,6 +35,7 @@ __all__ = [
     "Settings",
     "resolve_settings",
     "check_base_url",
+    "use_spark_python",
 ]
 
 DEFAULT_BASE_URL = "https://api.openalex.org"
@@ -123,6 +129,12 @@ class Settings:
     deadline: float | None = 120.0
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     max_redirects: int = 5
+    #: presets folder (None = the presets shipped in the package)
+    queries_dir: Path | None = None
+    #: Chrome/Chromium executable for PNG/SVG/PDF export (None = look on PATH)
+    browser_path: str | None = None
+    #: the Python Spark's executors run (``ingest --engine spark``)
+    spark_python: str = sys.executable
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", check_base_url(self.base_url))
@@ -166,7 +178,9 @@ def resolve_settings(
 ) -> Settings:
     """Resolve settings: argument first, then ``LITSCAN_OPENALEX_URL`` / ``OPENALEX_API_KEY`` /
     ``LITSCAN_CACHE``, then the defaults. Extra keyword arguments override other :class:`Settings`
-    fields (``timeout``, ``max_retries``, ``backoff_base`` …)."""
+    fields (``timeout``, ``max_retries``, ``backoff_base`` …). ``LITSCAN_QUERIES``,
+    ``BROWSER_PATH`` and ``PYSPARK_PYTHON`` fill ``queries_dir``, ``browser_path`` and
+    ``spark_python`` unless given as keyword arguments."""
     url = base_url or os.environ.get("LITSCAN_OPENALEX_URL") or DEFAULT_BASE_URL
     key = api_key or os.environ.get("OPENALEX_API_KEY") or None
     cache = cache_dir or os.environ.get("LITSCAN_CACHE") or DEFAULT_CACHE_DIR
@@ -178,4 +192,22 @@ def resolve_settings(
             overrides["timeout"] = tuple(timeout)
         except TypeError:
             raise UsageError(f"timeout: expected seconds or (connect, read), got {timeout!r}") from None
+    env_paths = {
+        "queries_dir": os.environ.get("LITSCAN_QUERIES") or None,
+        "browser_path": os.environ.get("BROWSER_PATH") or None,
+        "spark_python": os.environ.get("PYSPARK_PYTHON") or None,
+    }
+    for name, value in env_paths.items():
+        if overrides.get(name) is None and value is not None:
+            overrides[name] = value
+        elif overrides.get(name) is None:
+            overrides.pop(name, None)
+    if overrides.get("queries_dir") is not None:
+        overrides["queries_dir"] = Path(overrides["queries_dir"])
     return Settings(base_url=url, api_key=key, cache_dir=Path(cache), **overrides)
+
+
+def use_spark_python(python: str) -> None:
+    """Tell a local Spark which Python its executors run (``PYSPARK_PYTHON``), unless the
+    environment already says so."""
+    os.environ.setdefault("PYSPARK_PYTHON", python)

@@ -51,10 +51,13 @@ _MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "pdf": b"%PDF"}
 def find_chromium(search_path: str | None = None) -> str:
     """Path of the Chromium kaleido should drive, or :class:`ExportError` with the install hint.
 
-    ``BROWSER_PATH`` wins when set (and must be an executable file); otherwise the names in
-    :data:`CHROMIUM_NAMES` are looked up on ``search_path`` (default: ``$PATH``).
+    ``BROWSER_PATH`` (:attr:`litscan.config.Settings.browser_path`) wins when set (and must be an
+    executable file); otherwise the names in :data:`CHROMIUM_NAMES` are looked up on
+    ``search_path`` (default: ``$PATH``).
     """
-    env = os.environ.get("BROWSER_PATH")
+    from litscan.config import resolve_settings
+
+    env = resolve_settings().browser_path
     if env:
         if os.path.isfile(env) and os.access(env, os.X_OK):
             return env
@@ -62,9 +65,8 @@ def find_chromium(search_path: str | None = None) -> str:
             f"BROWSER_PATH={env!r} is not an executable file, so PNG/SVG cannot be rendered",
             hint=INSTALL_HINT,
         )
-    path = os.environ.get("PATH", "") if search_path is None else search_path
     for name in CHROMIUM_NAMES:
-        found = shutil.which(name, path=path)
+        found = shutil.which(name, path=search_path)  # None: shutil reads $PATH
         if found:
             return found
     raise ExportError(

@@ -359,7 +359,9 @@ def _run_spark(todo: Sequence[Partition], task, workers: int | None):
     spark = SparkSession.getActiveSession()
     own = spark is None
     if own:  # local mode: executors run this interpreter (litscan must be importable there)
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        from litscan.config import resolve_settings, use_spark_python
+
+        use_spark_python(resolve_settings().spark_python)
         spark = (
             SparkSession.builder.master(f"local[{workers or '*'}]")
             .appName("litscan-ingest")

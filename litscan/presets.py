@@ -1,4 +1,4 @@
-"""Query presets: TOML files in ``queries/`` that state a claim from the debate and how to test it.
+"""Query presets: TOML files (shipped in ``litscan/queries/``) that state a claim from the debate and how to test it.
 
 A preset is read with the standard library's :mod:`tomllib` and validated into frozen dataclasses
 (:class:`Preset`, :class:`Claim`, :class:`Side`, ...). Every problem is a
@@ -899,17 +899,18 @@ def load_preset(path: str | Path) -> Preset:
     return parse_preset(data, p, text=text)
 
 
-def presets_dir() -> Path:
-    """The ``queries/`` folder: ``LITSCAN_QUERIES`` or ``./queries`` or the repository's."""
-    import os
+def presets_dir(folder: str | Path | None = None) -> Path:
+    """The presets folder: ``folder`` if given, then ``LITSCAN_QUERIES``
+    (:attr:`litscan.config.Settings.queries_dir`), then the presets shipped in the package
+    (``litscan/queries/``; the repository's ``queries/`` points there)."""
+    if folder:
+        return Path(folder)
+    from litscan.config import resolve_settings
 
-    env = os.environ.get("LITSCAN_QUERIES")
-    if env:
-        return Path(env)
-    here = Path("queries")
-    if here.is_dir():
-        return here
-    return Path(__file__).resolve().parent.parent / "queries"
+    configured = resolve_settings().queries_dir
+    if configured is not None:
+        return configured
+    return Path(__file__).resolve().parent / "queries"
 
 
 def resolve_preset_path(spec: str) -> Path:
@@ -925,5 +926,5 @@ def resolve_preset_path(spec: str) -> Path:
 
 def list_presets(folder: str | Path | None = None) -> list[Path]:
     """The preset files in ``folder`` (default :func:`presets_dir`), sorted by name."""
-    d = Path(folder) if folder else presets_dir()
+    d = presets_dir(folder)
     return sorted(d.glob("*.toml"))

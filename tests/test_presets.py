@@ -15,7 +15,7 @@ from litscan.errors import PresetError
 from litscan.presets import list_presets, load_preset, parse_preset
 
 ROOT = Path(__file__).resolve().parent.parent
-QUERIES = ROOT / "queries"
+QUERIES = ROOT / "litscan" / "queries"  # the shipped presets (queries/ links here)
 
 MINIMAL = """
 schema_version = 1

@@ -15,7 +15,8 @@ from litscan.errors import PresetError
 from litscan.presets import list_presets, load_preset, parse_preset
 
 ROOT = Path(__file__).resolve().parent.parent
-BASES = [tomllib.loads(p.read_text(encoding="utf-8")) for p in list_presets(ROOT / "queries")]
+QUERIES = ROOT / "litscan" / "queries"
+BASES = [tomllib.loads(p.read_text(encoding="utf-8")) for p in list_presets(QUERIES)]
 
 JUNK = st.one_of(
     st.none(),

@@ -144,7 +144,7 @@ def test_offline_run_of_a_real_preset(tmp_path):
     code = main(
         [
             "run",
-            str(ROOT / "queries" / "export-controls.toml"),
+            str(ROOT / "litscan" / "queries" / "export-controls.toml"),
             "--offline",
             "--out",
             str(out),

@@ -18,7 +18,9 @@ def register(subparsers) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument(
-        "input", nargs="?", help="CSV, JSON lines (.gz ok) or parquet with id, title, abstract"
+        "input", nargs="?",
+        help="CSV, JSON lines (.gz ok) or parquet with id, title, abstract, or a tables folder "
+        "(its works table)"
     )
     p.add_argument("--out", help="output CSV (id, <label> 0/1, p_<label>)")
     p.add_argument("--model", help="model file to use (default: the shipped model)")
@@ -98,9 +100,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.out:
         raise UsageError("classify INPUT needs --out FILE.csv")
-    df = inf.read_input(args.input)
+    from litscan.pipeline import classify
+
     t0 = time.perf_counter()
-    pred = inf.predict(df, model)
+    pred = classify(args.input, model=model)
     atomic_write_text(args.out, pred.write_csv())
     dt = time.perf_counter() - t0
     print(f"labelled {pred.height} papers in {dt:.1f} s -> {args.out}", file=sys.stderr)

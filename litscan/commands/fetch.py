@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from litscan.commands._fetch_common import (
     add_connection_options,
@@ -12,7 +11,6 @@ from litscan.commands._fetch_common import (
     settings_from,
     show_progress,
 )
-from litscan.errors import UsageError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--max-works", type=int, help="stop after N works")
     p.add_argument("--sample", type=int, help="random sample of N works (with --seed)")
     p.add_argument("--seed", type=int, help="seed for --sample")
-    p.add_argument("--out", help="write the tidy works table (parquet)")
+    p.add_argument("--out", metavar="DIR", help="write the tidy tables into the folder DIR "
+                   "(works/, authorships/, work_countries/, work_topics/: the layout of "
+                   "`litscan ingest --out`); a path ending in .parquet writes only the works table")
     p.add_argument("--dry-run", action="store_true",
                    help="fetch nothing: print the number of works, pages, requests and the "
                    "estimated cost, from one cheap request (none if the cache is complete)")
@@ -39,13 +39,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Fetch, then optionally write ``--out``; exit 0 on success."""
-    from litscan.openalex import DEFAULT_WORK_FIELDS, OpenAlexClient, fetch, plan_query
+    from litscan.openalex import DEFAULT_WORK_FIELDS, OpenAlexClient, plan_query
+    from litscan.pipeline import fetch as fetch_tables
 
     check_range("--max-works", args.max_works, 1, 10**9, integer=True)
     check_range("--sample", args.sample, 1, 10_000, integer=True)
     check_range("--seed", args.seed, 0, 2**63 - 1, integer=True)
-    if args.out and not args.out.endswith(".parquet"):
-        raise UsageError(f"--out: expected a .parquet path, got {args.out!r}")
     select = DEFAULT_WORK_FIELDS if args.select is None else (
         None if args.select == "all" else args.select)
     settings = settings_from(args)
@@ -62,23 +61,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"litscan: dry run ({plan.probe_requests} request made): {plan.describe()}",
               file=sys.stderr)
         return 0
-    with OpenAlexClient(settings) as client:
-        result = fetch(
-            args.filter_, select=select, max_works=args.max_works, sample=args.sample,
-            seed=args.seed, client=client, cache_dir=settings.cache_dir, refresh=args.refresh,
-            progress=show_progress(args),
-        )
+    done = fetch_tables(
+        args.filter_, out=args.out, select=select, max_works=args.max_works, sample=args.sample,
+        seed=args.seed, settings=settings, refresh=args.refresh, progress=show_progress(args),
+    )
+    result = done.result
     m = result.manifest
     state = "complete" if m["complete"] else "stopped at --max-works"
     print(f"litscan: {len(result.items):,} works ({state}; OpenAlex count {m['count']}); "
           f"{result.requests_made} requests; cache {result.cache_dir}", file=sys.stderr)
-    if args.out:
-        from litscan.fileio import atomic_path
-        from litscan.normalize import normalize_works
-
-        tables = normalize_works(result.items, source=str(result.cache_dir))
-        out = Path(args.out)
-        with atomic_path(out) as tmp:
-            tables.works.write_parquet(tmp)
-        print(f"litscan: wrote {tables.works.height:,} rows to {out}", file=sys.stderr)
+    if done.out is not None:
+        what = "works table" if done.out.suffix == ".parquet" else "tables folder"
+        print(f"litscan: wrote {done.tables.works.height:,} works to the {what} {done.out}",
+              file=sys.stderr)
     return 0

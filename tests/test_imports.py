@@ -1,0 +1,119 @@
+"""The module graph: no two litscan modules import each other and there is no import cycle at
+all (imports inside functions count; ``if TYPE_CHECKING:`` imports, which never run, do not),
+and only litscan.config reads the environment."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PKG = Path(__file__).resolve().parents[1] / "litscan"
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(PKG.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(p): p for p in sorted(PKG.rglob("*.py"))}
+
+
+def _imports(path: Path, name: str, known: set[str]) -> set[str]:
+    """litscan modules ``path`` imports anywhere (top level or inside functions)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    is_pkg = path.name == "__init__.py"
+    package = name if is_pkg else name.rsplit(".", 1)[0]
+    found: set[str] = set()
+    type_only = {
+        id(n)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for stmt in node.body
+        for n in ast.walk(stmt)
+    }  # ``if TYPE_CHECKING:`` imports never run
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            # ``from litscan import x`` imports the submodule litscan.x when there is one
+            targets = [f"{mod}.{a.name}" for a in node.names if f"{mod}.{a.name}" in known]
+            targets.append(mod)
+        else:
+            continue
+        for t in targets:
+            # the deepest known module the name refers to
+            while t and t not in known:
+                t = t.rsplit(".", 1)[0] if "." in t else ""
+            if t and t != name:
+                found.add(t)
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    mods = _modules()
+    known = set(mods)
+    graph = {n: _imports(p, n, known) for n, p in mods.items()}
+    # importing litscan.x runs litscan/__init__.py first; that edge is not a dependency cycle
+    return {n: {d for d in deps if d != "litscan"} for n, deps in graph.items()}
+
+
+def test_the_walker_sees_function_level_imports():
+    g = _graph()
+    assert "litscan.classify" in g["litscan.evidence"]  # imported inside a function
+    assert "litscan.errors" in g["litscan.tables"]  # top-level ``from litscan.errors import``
+
+
+def test_no_two_modules_import_each_other():
+    g = _graph()
+    pairs = sorted({tuple(sorted((a, b))) for a, deps in g.items() for b in deps if a in g[b]})
+    assert not pairs, f"modules importing each other: {pairs}"
+
+
+def test_no_import_cycles():
+    g = _graph()
+    state: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(n: str) -> None:
+        state[n] = 1
+        stack.append(n)
+        for d in sorted(g.get(n, ())):
+            if state.get(d) == 1:
+                cycles.append(stack[stack.index(d) :] + [d])
+            elif d not in state:
+                visit(d)
+        stack.pop()
+        state[n] = 2
+
+    for n in sorted(g):
+        if n not in state:
+            visit(n)
+    assert not cycles, "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+def test_only_config_reads_the_environment():
+    readers = []
+    for name, path in _modules().items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("environ", "getenv", "putenv")
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "os"
+            ):
+                readers.append(f"{name}:{node.lineno}")
+    assert all(r.startswith("litscan.config:") for r in readers), readers
