@@ -1,0 +1,143 @@
+"""Tests for litscan.label_error on synthetic tables with a known false-positive rate."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from litscan import label_error as le
+from litscan.errors import UsageError
+
+
+def _synthetic(n_true=2000, n_other=20000, cn_true=0.6, cn_other=0.2, fp_rate=0.05, seed=0):
+    """Synthetic (named as such) tables: true task papers are 60 % CN, the others 20 % CN; the
+    label flags every true paper and a known share ``fp_rate`` of the others."""
+    rng = np.random.default_rng(seed)
+    n = n_true + n_other
+    is_true = np.r_[np.ones(n_true, bool), np.zeros(n_other, bool)]
+    cn = np.where(is_true, rng.random(n) < cn_true, rng.random(n) < cn_other)
+    flagged = is_true | (~is_true & (rng.random(n) < fp_rate))
+    ids = [f"W{i}" for i in range(n)]
+    wc = pl.DataFrame(
+        {
+            "work_id": ids,
+            "country_code": np.where(cn, "CN", "US").tolist(),
+            "fractional": np.ones(n),
+            "whole": np.ones(n),
+        }
+    )
+    universe = pl.DataFrame({"work_id": ids})
+    flag = pl.DataFrame({"work_id": [i for i, f in zip(ids, flagged, strict=True) if f]})
+    precision = is_true.sum() / flagged.sum()
+    true_share = cn[is_true].mean()
+    return wc, universe, flag, precision, true_share, cn, flagged
+
+
+def test_side_shares_recomputed_by_hand():
+    wc, universe, flag, _, _, cn, flagged = _synthetic()
+    s = le.side_shares(wc, universe, flag, "CN", label="face_recognition")
+    assert s.share == pytest.approx(cn[flagged].mean())
+    assert s.background == pytest.approx(cn[~flagged].mean())
+    whole = le.side_shares(wc, universe, None, "CN")
+    assert whole.share == pytest.approx(cn.mean()) and whole.background is None
+
+
+def test_correction_recovers_true_share_and_moves_away_from_background():
+    wc, universe, flag, precision, true_share, _, _ = _synthetic()
+    s = le.side_shares(wc, universe, flag, "CN", label="face_recognition")
+    assert s.share < true_share  # false positives (20 % CN) dilute the observed share
+    fixed = le.corrected_share(s.share, s.background, precision)
+    assert fixed == pytest.approx(true_share, abs=0.02)
+    assert fixed > s.share  # documented direction: away from the background (s > u -> up)
+    # under-represented country: the correction moves the share down
+    us = le.side_shares(wc.with_columns(pl.col("country_code")), universe, flag, "US", label="x")
+    assert le.corrected_share(us.share, us.background, precision) < us.share
+    # perfect precision: no change
+    assert le.corrected_share(0.3, 0.1, 1.0) == pytest.approx(0.3)
+
+
+def test_label_error_row_direction_bounds_and_survival():
+    wc, universe, flag, precision, true_share, cn, flagged = _synthetic(fp_rate=0.1)
+    q = le.LabelQuality("face_recognition", precision, precision - 0.05, min(1.0, precision + 0.05))
+    a = le.side_shares(wc, universe, flag, "CN", label="face_recognition")
+    b = le.side_shares(wc, universe, None, "CN")  # CN share of all papers: no label
+    observed = a.share - b.share
+    row = le.label_error(
+        a,
+        b,
+        ">",
+        {"face_recognition": q},
+        lo=observed - 0.02,
+        hi=observed + 0.02,
+        verdict="supported",
+    )
+    assert row["diff_observed"] == pytest.approx(observed)
+    assert row["diff_corrected"] > observed and row["direction"] == "larger"
+    expected = (a.share - (1 - precision) * a.background) / precision - b.share
+    assert row["diff_corrected"] == pytest.approx(expected)
+    assert row["diff_corrected_min"] <= row["diff_corrected"] <= row["diff_corrected_max"]
+    # interval mapped through the same correction: it keeps its width / precision
+    assert (row["hi_corrected"] - row["lo_corrected"]) == pytest.approx(0.04 / precision)
+    assert row["survives"] is True and row["verdict_corrected"] == "supported"
+    # a claim that is only barely supported (interval touching zero after the correction in the
+    # other direction) does not survive: US share of the label vs US overall
+    a_us = le.side_shares(wc, universe, flag, "US", label="face_recognition")
+    b_us = le.side_shares(wc, universe, None, "US")
+    d = a_us.share - b_us.share  # negative; the correction makes it more negative
+    row2 = le.label_error(
+        a_us, b_us, "<", {"face_recognition": q}, lo=d - 0.001, hi=-0.0005, verdict="supported"
+    )
+    assert row2["diff_corrected"] < d and row2["survives"] is True
+    row3 = le.label_error(
+        a_us, b_us, ">", {"face_recognition": q}, lo=d - 0.01, hi=-d + 0.01, verdict="inconclusive"
+    )
+    assert row3["verdict_corrected"] == "inconclusive"
+
+
+def test_same_label_both_sides_uses_one_precision():
+    a = le.SideShares(0.40, 0.20, "surveillance")
+    b = le.SideShares(0.30, 0.35, "surveillance")
+    q = le.LabelQuality("surveillance", 0.8, 0.7, 0.9)
+    row = le.label_error(a, b, ">", {"surveillance": q}, lo=0.05, hi=0.15, verdict="supported")
+    # by hand: d_true = (d_obs - (1 - p)(u_a - u_b)) / p
+    for p in (0.7, 0.8, 0.9):
+        d = (0.10 - (1 - p) * (0.20 - 0.35)) / p
+        assert row["diff_corrected_min"] <= d + 1e-12 and d - 1e-12 <= row["diff_corrected_max"]
+    assert row["diff_corrected"] == pytest.approx((0.10 + 0.2 * 0.15) / 0.8)
+    assert row["lo_corrected"] == pytest.approx((0.05 + 0.2 * 0.15) / 0.8)
+    assert row["survives"] is True
+
+
+def test_no_audited_label_gives_none_and_bad_quality_is_refused():
+    a = le.SideShares(0.4, 0.2, "vision")
+    b = le.SideShares(0.3)
+    assert le.label_error(a, b, ">", {}) is None
+    with pytest.raises(UsageError):
+        le.LabelQuality("x", 0.9, 0.95, 0.99)
+    with pytest.raises(UsageError):
+        le.corrected_share(0.5, 0.1, 0.0)
+
+
+def test_load_quality_from_summary():
+    summary = {
+        "labels": {
+            "surveillance": {
+                "strict": {
+                    "precision": 0.9,
+                    "precision_lo": 0.8,
+                    "precision_hi": 0.95,
+                    "recall": 0.7,
+                    "recall_lo": 0.5,
+                    "recall_hi": 0.85,
+                }
+            }
+        }
+    }
+    q = le.load_quality("classifier:surveillance", summary)
+    assert q.precision == 0.9 and q.recall_lo == 0.5
+    assert le.load_quality("llm", summary) is None
+    got = le.qualities(
+        {"surveillance": "classifier:surveillance", "vision": "venue_field:CV"}, summary
+    )
+    assert list(got) == ["surveillance"]
