@@ -27,6 +27,7 @@ from litscan.labels import (
     RULE_LABELS,
     TASK_LABELS,
     document_text,
+    llm_context_hits,
     normalize_text,
     surveillance_terms,
     term_regex,
@@ -179,7 +180,7 @@ def predict(df, model: TopicClassifier | None = None) -> pl.DataFrame:
         cols[label] = flags[:, j]
         cols[f"p_{label}"] = proba[:, j]
     hits = rule_hits(texts)
-    cols["llm"] = hits["llm"]
+    cols["llm"] = hits["llm"] | np.array(llm_context_hits(texts), dtype=bool)
     cols["p_llm"] = cols["llm"].astype(float)
     cv, p_cv = cols.get("cv", np.zeros(len(texts), bool)), cols.get("p_cv", np.zeros(len(texts)))
     surv, p_surv = np.zeros(len(texts), bool), np.zeros(len(texts))

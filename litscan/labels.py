@@ -27,6 +27,9 @@ __all__ = [
     "RULE_LABELS",
     "ALL_LABELS",
     "LLM_TERMS",
+    "LLM_CONTEXT_TERMS",
+    "LLM_CUE_TERMS",
+    "llm_context_hits",
     "KEYWORD_BASELINE",
     "normalize_text",
     "document_text",
@@ -62,7 +65,10 @@ TASK_LABELS: dict[str, str] = {
 #: synonyms of CSET's six tasks. Kept short on purpose: each addition is an unambiguous name.
 PWC_ADDITIONS: dict[str, tuple[str, ...]] = {
     "face_recognition": ("face verification", "face identification", "face recognition system"),
-    "facial_expression_recognition": ("micro expression recognition", "facial action unit detection"),
+    "facial_expression_recognition": (
+        "micro expression recognition",
+        "facial action unit detection",
+    ),
     "face_anti_spoofing": ("face presentation attack", "face liveness"),
     "person_reid": ("pedestrian re identification", "pedestrian retrieval", "gait recognition"),
     "action_recognition": ("group activity recognition", "skeleton based action recognition"),
@@ -75,31 +81,146 @@ ALL_LABELS: tuple[str, ...] = (*LEARNED_LABELS, *RULE_LABELS)
 #: The ``llm`` label: a paper is LLM work when its normalised title/abstract names a large language
 #: model (or a well-known family) explicitly. Validated against the HuggingArxivLLM digest.
 LLM_TERMS: tuple[str, ...] = (
-    "large language model", "large language models", "llm", "llms", "mllm", "mllms",
-    "multimodal large language model", "multimodal large language models",
-    "large vision language model", "large vision language models", "lvlm", "lvlms",
-    "large reasoning model", "large reasoning models", "lrm", "lrms",
-    "chatgpt", "gpt", "gpt 3", "gpt 3 5", "gpt 4", "gpt 4o", "gpt 5", "gpt 4v",
-    "llama", "llama 2", "llama 3", "qwen", "deepseek", "mistral", "gemini", "claude",
-    "instruction tuned language model", "pretrained language model", "pre trained language model",
-    "foundation language model", "language agent", "llm agent", "llm agents",
+    "large language model",
+    "large language models",
+    "llm",
+    "llms",
+    "mllm",
+    "mllms",
+    "multimodal large language model",
+    "multimodal large language models",
+    "large vision language model",
+    "large vision language models",
+    "lvlm",
+    "lvlms",
+    "large reasoning model",
+    "large reasoning models",
+    "lrm",
+    "lrms",
+    "chatgpt",
+    "gpt",
+    "gpt 3",
+    "gpt 3 5",
+    "gpt 4",
+    "gpt 4o",
+    "gpt 5",
+    "gpt 4v",
+    "llama",
+    "llama 2",
+    "llama 3",
+    "qwen",
+    "deepseek",
+    "mistral",
+    "gemini",
+    "claude",
+    "instruction tuned language model",
+    "foundation language model",
+    "language agent",
+    "llm agent",
+    "llm agents",
+)
+
+#: Second ``llm`` rule: "language model(s)" together with an LLM-usage cue (prompting, in-context
+#: learning, instructions, chain of thought, chatbots) anywhere in the text. "pretrained language
+#: model" alone no longer counts (BERT-scale work; chosen on the training sheet, model card).
+LLM_CONTEXT_TERMS: tuple[str, ...] = ("language model", "language models")
+LLM_CUE_TERMS: tuple[str, ...] = (
+    "prompt",
+    "prompts",
+    "prompting",
+    "prompted",
+    "in context learning",
+    "instruction",
+    "instructions",
+    "instruction tuning",
+    "instruction following",
+    "chain of thought",
+    "chatbot",
+    "chatbots",
 )
 
 #: Keyword-rule baseline for the learned labels (a paper gets the label when any term occurs).
 KEYWORD_BASELINE: dict[str, tuple[str, ...]] = {
-    "ai": ("artificial intelligence", "machine learning", "neural network", "neural networks",
-           "deep learning", "reinforcement learning", "computer vision", "natural language",
-           "language model", "robot", "classifier", "learning"),
-    "cv": ("image", "images", "video", "videos", "visual", "vision", "segmentation",
-           "object detection", "pixel", "camera", "point cloud", "3d reconstruction"),
-    "nlp": ("language", "text", "linguistic", "translation", "sentence", "corpus",
-            "question answering", "llm", "llms", "dialogue", "nlp"),
-    "ml": ("machine learning", "neural network", "neural networks", "deep learning", "gradient",
-           "optimization", "generalization", "reinforcement learning", "training", "kernel"),
-    "ro": ("robot", "robots", "robotic", "robotics", "manipulation", "locomotion", "grasping",
-           "uav", "drone", "autonomous driving", "navigation", "humanoid"),
-    "security": ("security", "attack", "attacks", "privacy", "malware", "vulnerability",
-                 "vulnerabilities", "jailbreak", "encryption", "intrusion", "adversary"),
+    "ai": (
+        "artificial intelligence",
+        "machine learning",
+        "neural network",
+        "neural networks",
+        "deep learning",
+        "reinforcement learning",
+        "computer vision",
+        "natural language",
+        "language model",
+        "robot",
+        "classifier",
+        "learning",
+    ),
+    "cv": (
+        "image",
+        "images",
+        "video",
+        "videos",
+        "visual",
+        "vision",
+        "segmentation",
+        "object detection",
+        "pixel",
+        "camera",
+        "point cloud",
+        "3d reconstruction",
+    ),
+    "nlp": (
+        "language",
+        "text",
+        "linguistic",
+        "translation",
+        "sentence",
+        "corpus",
+        "question answering",
+        "llm",
+        "llms",
+        "dialogue",
+        "nlp",
+    ),
+    "ml": (
+        "machine learning",
+        "neural network",
+        "neural networks",
+        "deep learning",
+        "gradient",
+        "optimization",
+        "generalization",
+        "reinforcement learning",
+        "training",
+        "kernel",
+    ),
+    "ro": (
+        "robot",
+        "robots",
+        "robotic",
+        "robotics",
+        "manipulation",
+        "locomotion",
+        "grasping",
+        "uav",
+        "drone",
+        "autonomous driving",
+        "navigation",
+        "humanoid",
+    ),
+    "security": (
+        "security",
+        "attack",
+        "attacks",
+        "privacy",
+        "malware",
+        "vulnerability",
+        "vulnerabilities",
+        "jailbreak",
+        "encryption",
+        "intrusion",
+        "adversary",
+    ),
 }
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -151,6 +272,12 @@ def term_regex(terms: Iterable[str]) -> re.Pattern[str]:
     alts = sorted({normalize_text(t) for t in terms if normalize_text(t)}, key=len, reverse=True)
     body = "|".join(re.escape(t) for t in alts)
     return re.compile(rf"(?<![0-9a-z])(?:{body})(?![0-9a-z])")
+
+
+def llm_context_hits(texts: Iterable[str]) -> list[bool]:
+    """For each *normalised* text: a "language model" term and an LLM-usage cue both occur."""
+    ctx, cue = term_regex(LLM_CONTEXT_TERMS), term_regex(LLM_CUE_TERMS)
+    return [ctx.search(t) is not None and cue.search(t) is not None for t in texts]
 
 
 def match_terms(texts: Iterable[str], terms: Iterable[str]) -> list[bool]:

@@ -59,8 +59,8 @@ THRESHOLD_MONTHS = ("2509", "2510")
 #: CSET dev train part + the listings' non-AI papers and a fixed sample of their AI papers as extra
 #: rows with a small weight. Settings chosen by 5-fold CV on the CSET train part (model card).
 AI_HEAD = {"C": 64.0, "arxiv_weight": 1.0, "arxiv_positives": 4000, "class_weight": "balanced"}
-#: Task model settings (chosen by cross-validation on the training sheet only; model card).
-TASK_HEAD = {"C": 1.0, "folds": 5}
+#: Task model cross-validation (thresholds); per-label features and C: litscan.tasks.HEAD_SETTINGS.
+TASK_HEAD = {"folds": 5}
 HANDLABEL_DIR = Path(str(resources.files("litscan").joinpath("data/handlabels")))
 
 
@@ -240,7 +240,6 @@ def train_tasks(model: TopicClassifier, handlabel_dir: str | Path | None = None)
         df.select("title", "abstract"),
         targets,
         df["weight"].to_numpy(),
-        C=TASK_HEAD["C"],
         folds=TASK_HEAD["folds"],
         seed=SEED,
         meta={"trained_on": "litscan/data/handlabels/train_sheet.csv, CV papers, strict labels"},

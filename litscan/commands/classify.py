@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         heads = model.meta_["tasks"]["heads"]
         print(
             f"trained in {time.perf_counter() - t0:.0f} s; thresholds "
-            f"{dict(zip(model.labels, model.thresholds_.round(3), strict=True))}; task thresholds "
+            f"{dict(zip(model.labels, model.thresholds_.round(3).tolist(), strict=True))}; task thresholds "
             f"{ {lab: h['threshold'] for lab, h in heads.items()} }; "
             f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)"
         )

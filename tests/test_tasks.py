@@ -1,0 +1,136 @@
+"""Tests for litscan.tasks: about-ness features and rule, the task model, its use in predict."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from litscan import tasks
+from litscan.errors import ModelError
+from litscan.inference import load_model, predict, task_model
+
+# invented titles (synthetic examples, named as such), mirroring the annotation guidelines
+EXAMPLES = [
+    (
+        "ArcMargin: an angular margin loss for deep face recognition",
+        "We propose a loss for face verification and evaluate it on LFW and IJB-C.",
+        1,
+        1,
+    ),
+    (
+        "Real-time face detection on mobile devices",
+        "We propose a fast face detector evaluated on WIDER FACE.",
+        0,
+        0,
+    ),
+    (
+        "StyleGAN-based face editing with disentangled latents",
+        "We present a method for face editing; identity is preserved as measured by face "
+        "recognition.",
+        0,
+        0,
+    ),
+    (
+        "Occlusion-aware person re-identification with part attention",
+        "We address person re-identification on Market-1501 and DukeMTMC.",
+        1,
+        0,
+    ),
+    (
+        "Contrastive distillation for compact networks",
+        "We propose a distillation method. Experiments on ImageNet, CIFAR and Market-1501.",
+        0,
+        0,
+    ),
+    (
+        "Vehicle re-identification with viewpoint-aware embeddings",
+        "We study vehicle re-identification in traffic cameras.",
+        0,
+        0,
+    ),
+    (
+        "Density-map crowd counting with scale-aware attention",
+        "We propose a crowd counting network evaluated on ShanghaiTech.",
+        1,
+        0,
+    ),
+]
+
+
+def _frame():
+    return pl.DataFrame({"title": [e[0] for e in EXAMPLES], "abstract": [e[1] for e in EXAMPLES]})
+
+
+def test_feature_frame_views_and_shape():
+    f = tasks.feature_frame(_frame())
+    assert f.columns == list(tasks.FEATURES) and f.height == len(EXAMPLES)
+    assert f["t_fr"].to_list()[:3] == [1.0, 0.0, 0.0]
+    assert f["t_face_neg"][1] == 1.0 and f["t_face_neg"][2] == 1.0
+    # dataset names are read from the abstract only
+    assert f["d_reid"][3] == 1.0 and f["t_reid"][4] == 0.0 and f["d_reid"][4] == 1.0
+    # contribution sentences: "we ..." sentences count, other sentences do not
+    two = pl.DataFrame(
+        {"title": ["X"], "abstract": ["Faces are everywhere. Our method tracks cells. Kinship."]}
+    )
+    g = tasks.feature_frame(two)
+    assert g["c_nonhuman"][0] == 1.0  # "Our method tracks cells"
+    assert g["c_fr"][0] == 0.0  # "Kinship." is neither first nor a contribution sentence
+
+
+def test_rule_follows_the_guidelines_examples():
+    r = tasks.rule_flags(_frame())
+    assert r["surveillance"].astype(int).tolist() == [e[2] for e in EXAMPLES]
+    assert r["face_recognition"].astype(int).tolist() == [e[3] for e in EXAMPLES]
+
+
+def test_fit_is_reproducible_and_threshold_is_a_midpoint():
+    rng = np.random.default_rng(0)
+    rows = [EXAMPLES[i % len(EXAMPLES)] for i in rng.integers(0, len(EXAMPLES), 80)]
+    frame = pl.DataFrame({"title": [r[0] for r in rows], "abstract": [r[1] for r in rows]})
+    targets = {
+        "surveillance": np.array([r[2] for r in rows]),
+        "face_recognition": np.array([r[3] for r in rows]),
+    }
+    w = rng.uniform(1, 5, 80)
+    a = tasks.fit_task_model(frame, targets, w)
+    b = tasks.fit_task_model(frame, targets, w)
+    assert a.to_dict() == b.to_dict()
+    assert a.to_dict() == tasks.TaskModel.from_dict(a.to_dict()).to_dict()
+    assert a.heads["surveillance"]["features"] == list(tasks.FEATURES)
+    assert a.heads["face_recognition"]["features"] == list(tasks.FACE_FEATURES)
+    pred = a.predict(frame)
+    assert (pred["face_recognition"] == targets["face_recognition"].astype(bool)).all()
+    y = np.array([0, 0, 1, 1], bool)
+    t, f1 = tasks.best_threshold(y, np.array([0.1, 0.2, 0.6, 0.9]), np.ones(4))
+    assert f1 == 1.0 and t == pytest.approx((0.2 + 0.6) / 2)
+
+
+def test_unknown_task_features_are_a_model_error():
+    bad = {
+        "heads": {
+            "surveillance": {
+                "features": ["nope"],
+                "coef": [1.0],
+                "intercept": 0.0,
+                "threshold": 0.5,
+            }
+        }
+    }
+    with pytest.raises(ModelError, match="nope"):
+        tasks.TaskModel.from_dict(bad)
+
+
+def test_shipped_model_uses_the_task_model():
+    model = load_model()
+    tm = task_model(model)
+    assert tm is not None and set(tm.labels) == set(tasks.MODEL_LABELS)
+    df = pl.DataFrame(
+        {"id": [str(i) for i in range(len(EXAMPLES))], **_frame().to_dict(as_series=False)}
+    )
+    out = predict(df, model)
+    # face detection and face editing papers are not face recognition any more
+    assert out["face_recognition"].to_list()[:3] == [1, 0, 0]
+    assert out["surveillance"][0] == 1 and out["surveillance"][4] == 0
+    assert ((out["face_recognition"] == 1) <= (out["surveillance"] == 1)).all()
+    assert ((out["surveillance"] == 1) <= (out["cv"] == 1)).all()
