@@ -7,6 +7,7 @@ hold-out, venue abstracts, the LLM digest, OpenAlex topics, the hand-label audit
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
 from collections.abc import Sequence
@@ -16,12 +17,23 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from litscan import tasks
+from litscan.audit import weighted_prf
+from litscan.fileio import sha256_file
 from litscan.inference import MODEL_PATH, load_model, predict
-from litscan.labels import KEYWORD_BASELINE, LEARNED_LABELS, document_text, term_regex
+from litscan.labels import (
+    KEYWORD_BASELINE,
+    LEARNED_LABELS,
+    LLM_TERMS,
+    document_text,
+    surveillance_terms,
+    term_regex,
+)
 from litscan.textmodel import TopicClassifier
 from litscan.train import (
     AI_HEAD,
     ARXIV_SPLIT,
+    HANDLABEL_DIR,
     LLM_FILE,
     THRESHOLD_MONTHS,
     VENUE_FILE,
@@ -283,6 +295,7 @@ def evaluate(data_dir: str | Path | None = None, model: TopicClassifier | None =
         "openalex": pl.DataFrame(oa_rows),
         "openalex_n": oa.height,
         "handlabels": hand_tab,
+        "task_audit": task_audit(model=model),
         "model_meta": getattr(model, "meta_", {}),
         "thresholds": dict(zip(model.labels, model.thresholds_.round(3).tolist(), strict=True)),
         "oof_f1": dict(zip(model.labels, model.oof_f1_.round(3).tolist(), strict=True)),
@@ -393,6 +406,8 @@ def model_card(result: dict, model_path: Path | None = None) -> str:
         "",
         *BENCHMARK_NOTES,
         "",
+        task_audit_markdown(result["task_audit"]) if result.get("task_audit") else "",
+        "",
         "## Limits",
         "- Learned labels mirror arXiv's self-chosen categories (cross-listing is noisy: many LLM papers are not in cs.CL).",
         "- The surveillance tasks and llm have no independent labels; precision above is a single labeller's judgement.",
@@ -405,3 +420,201 @@ def model_card(result: dict, model_path: Path | None = None) -> str:
         "",
     ]
     return "\n".join(parts)
+
+
+# -- task labels: the blind audit ------------------------------------------------------------
+#: The ``llm`` rule before the training-sheet change (kept to report the old rule's audit).
+OLD_LLM_EXTRA_TERMS = ("pretrained language model", "pre trained language model")
+#: Keyword baselines of the task labels: the terms anywhere in title + abstract, no CV gate.
+TASK_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "llm": ("language model", "language models", "llm", "llms", "gpt", "chatgpt"),
+}
+AUDIT_POPULATION = {"surveillance": "cv", "face_recognition": "cv", "llm": "nlpml"}
+#: Adjudication of the two blind annotators (fixed before the audit labels were read):
+#: strict positive = both say 1; lenient positive = both say 1 or b.
+ADJUDICATION = "strict: A = 1 and B = 1; lenient: A and B both in {1, b}"
+
+
+def _task_keywords(label: str) -> tuple[str, ...]:
+    if label in TASK_KEYWORDS:
+        return TASK_KEYWORDS[label]
+    terms = surveillance_terms()
+    if label == "surveillance":
+        return tuple(t for ts in terms.values() for t in ts)
+    return terms[label]
+
+
+def read_audit_sheet(handlabel_dir: str | Path | None = None) -> pl.DataFrame:
+    """The shipped blind audit sheet (both annotators' calls, sampling key columns)."""
+    folder = Path(handlabel_dir) if handlabel_dir else HANDLABEL_DIR
+    path = need_file(folder / "audit_sheet.csv")
+    return pl.read_csv(path, infer_schema_length=0).with_columns(pl.col("weight").cast(pl.Float64))
+
+
+def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float:
+    """Cohen's kappa of two annotators' categorical calls (unweighted)."""
+    a, b = list(a), list(b)
+    cats = sorted(set(a) | set(b))
+    n = len(a)
+    po = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    pe = sum((a.count(c) / n) * (b.count(c) / n) for c in cats)
+    return float("nan") if pe == 1 else (po - pe) / (1 - pe)
+
+
+def labeller_flags(sheet: pl.DataFrame, model: TopicClassifier) -> dict[str, dict[str, np.ndarray]]:
+    """method -> label -> flags on the sheet's rows: ``new`` (shipped predict), ``rule`` (the
+    about-ness rule within cv), ``old`` (CSET task terms within cv; old llm terms) and
+    ``keywords`` (terms anywhere)."""
+    df = sheet.select(pl.col("work_id").alias("id"), "title", "abstract")
+    new = predict(df, model)
+    old_model = copy.copy(model)
+    old_model.meta_ = {k: v for k, v in model.meta_.items() if k != "tasks"}
+    old = predict(df, old_model)
+    texts = _texts(df)
+    cv = new["cv"].to_numpy() == 1
+    rules = tasks.rule_flags(df)
+    old_llm = term_regex((*LLM_TERMS, *OLD_LLM_EXTRA_TERMS))
+    out: dict[str, dict[str, np.ndarray]] = {"new": {}, "rule": {}, "old": {}, "keywords": {}}
+    for lab in AUDIT_POPULATION:
+        out["new"][lab] = new[lab].to_numpy() == 1
+        out["old"][lab] = old[lab].to_numpy() == 1
+        rx = term_regex(_task_keywords(lab))
+        out["keywords"][lab] = np.array([rx.search(t) is not None for t in texts])
+        out["rule"][lab] = (rules[lab] & cv) if lab in rules else out["new"][lab]
+    out["old"]["llm"] = np.array([old_llm.search(t) is not None for t in texts])
+    return out
+
+
+def task_audit(
+    handlabel_dir: str | Path | None = None, model: TopicClassifier | None = None
+) -> dict:
+    """Precision / recall (Wilson intervals, reweighted to the population) of every labeller on
+    the blind audit sheet, per label, strict and lenient, plus inter-annotator agreement."""
+    model = model or load_model()
+    sheet = read_audit_sheet(handlabel_dir)
+    flags = labeller_flags(sheet, model)
+    result: dict = {"adjudication": ADJUDICATION, "labels": {}, "agreement": {}, "rows": []}
+    for lab, pop in AUDIT_POPULATION.items():
+        m = (sheet["population"] == pop).to_numpy()
+        sub = sheet.filter(pl.col("population") == pop)
+        a, b = sub[f"A_{lab}"], sub[f"B_{lab}"]
+        truth = {
+            "strict": ((a == "1") & (b == "1")).to_numpy(),
+            "lenient": (a.is_in(["1", "b"]) & b.is_in(["1", "b"])).to_numpy(),
+            "A strict": (a == "1").to_numpy(),
+            "B strict": (b == "1").to_numpy(),
+        }
+        w = sub["weight"].to_numpy()
+        for method, fl in flags.items():
+            for mode, y in truth.items():
+                r = weighted_prf(y, fl[lab][m], w)
+                result["rows"].append({"label": lab, "method": method, "truth": mode, **r})
+        result["agreement"][lab] = {
+            "n": sub.height,
+            "kappa_3way": round(cohen_kappa(a.to_list(), b.to_list()), 3),
+            "kappa_strict": round(
+                cohen_kappa((a == "1").cast(pl.Utf8).to_list(), (b == "1").cast(pl.Utf8).to_list()),
+                3,
+            ),
+            "raw_agreement": round(float((a == b).mean()), 3),
+            "population": f"{pop}: {int(sub.unique('stratum')['population_size'].cast(pl.Int64).sum())} papers",
+        }
+        strict = [r for r in result["rows"] if r["label"] == lab and r["method"] == "new"]
+        result["labels"][lab] = {
+            r["truth"]: _rounded(r) for r in strict if r["truth"] in ("strict", "lenient")
+        }
+    result["source"] = "litscan/data/handlabels/audit_sheet.csv (blind, two annotators)"
+    return result
+
+
+def _rounded(r: dict) -> dict:
+    return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()}
+
+
+def audit_table(result: dict) -> pl.DataFrame:
+    """One row per label x method x truth with precision / recall / F1 and intervals."""
+    rows = []
+    for r in result["rows"]:
+        rows.append(
+            {
+                "label": r["label"],
+                "method": r["method"],
+                "truth": r["truth"],
+                "precision": f"{r['precision']:.2f} [{r['precision_lo']:.2f}, {r['precision_hi']:.2f}]",
+                "recall": f"{r['recall']:.2f} [{r['recall_lo']:.2f}, {r['recall_hi']:.2f}]",
+                "F1": f"{r['f1']:.2f}",
+                "flagged": r["n_flagged"],
+                "positives": r["n_positive"],
+            }
+        )
+    return pl.DataFrame(rows)
+
+
+SUMMARY_PATH = HANDLABEL_DIR / "audit_summary.json"
+CARD_BEGIN = "<!-- task-audit:begin (generated by `litscan classify --evaluate-tasks`) -->"
+CARD_END = "<!-- task-audit:end -->"
+
+
+def audit_summary(result: dict, model_path: Path | None = None) -> dict:
+    """The data :mod:`litscan.label_error` reads: per label the shipped labeller's strict and
+    lenient precision / recall with intervals, plus provenance and agreement."""
+    path = model_path or MODEL_PATH
+    return {
+        "source": result["source"],
+        "adjudication": result["adjudication"],
+        "model_sha256": sha256_file(path) if path.is_file() else None,
+        "labels": result["labels"],
+        "agreement": result["agreement"],
+        "methods": [
+            _rounded({k: v for k, v in r.items() if not k.startswith("population")})
+            for r in result["rows"]
+        ],
+    }
+
+
+def task_audit_markdown(result: dict) -> str:
+    """The model card's task-label section (between :data:`CARD_BEGIN` and :data:`CARD_END`)."""
+    t = audit_table(result).filter(pl.col("truth").is_in(["strict", "lenient"]))
+    agree = pl.DataFrame(
+        [{"label": lab, **{k: v for k, v in a.items()}} for lab, a in result["agreement"].items()]
+    )
+    targets = {"surveillance": (0.85, 0.70), "face_recognition": (0.80, 0.70)}
+    lines = [CARD_BEGIN, "## Task labels: blind audit (held out, two annotators)", ""]
+    lines += [
+        "Sample: `litscan/data/handlabels/audit_sheet.csv` (200 papers, stratified by a keyword "
+        "net that does not depend on any classifier; weights = stratum size / sample size; "
+        "README there). Never used for training or model selection. surveillance and "
+        "face_recognition are scored on the 100 CV papers (population: 9,652 CV-venue papers "
+        "with abstracts), llm on the 100 NLP/ML papers (7,160 NLP/ML-venue papers 2022-2025). "
+        f"Adjudication: {result['adjudication']}. Intervals: 95 % Wilson with Kish effective n "
+        "(`litscan.audit`). Methods: `new` = shipped labels (`classify.predict`), `rule` = the "
+        "about-ness rule alone (`litscan.tasks.rule_flags`, within cv), `old` = CSET task terms "
+        "within cv (llm: the old term list), `keywords` = the terms anywhere.",
+        "",
+        _md(t),
+        "",
+        "Inter-annotator agreement (Cohen's kappa on 1/0/b and on strict 1-vs-rest):",
+        "",
+        _md(agree),
+        "",
+    ]
+    for lab, (pt, rt) in targets.items():
+        s = result["labels"][lab]["strict"]
+        ok = s["precision"] >= pt and s["recall"] >= rt
+        lines.append(
+            f"- Target {lab} (strict): precision >= {pt}, recall >= {rt}: "
+            f"{'met' if ok else 'NOT met'} (precision {s['precision']:.2f} "
+            f"[{s['precision_lo']:.2f}, {s['precision_hi']:.2f}], recall {s['recall']:.2f} "
+            f"[{s['recall_lo']:.2f}, {s['recall_hi']:.2f}])."
+        )
+    lines += ["", CARD_END]
+    return "\n".join(lines)
+
+
+def replace_card_section(card: str, section: str) -> str:
+    """``card`` with its task-audit section replaced (or appended when absent)."""
+    if CARD_BEGIN in card and CARD_END in card:
+        head, rest = card.split(CARD_BEGIN, 1)
+        tail = rest.split(CARD_END, 1)[1]
+        return head + section + tail
+    return card.rstrip("\n") + "\n\n" + section + "\n"

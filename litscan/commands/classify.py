@@ -45,7 +45,18 @@ def register(subparsers) -> None:
         help="let --train / --train-tasks replace the shipped model file",
     )
     p.add_argument("--evaluate", action="store_true", help="evaluate and write the model card")
+    p.add_argument(
+        "--evaluate-tasks",
+        action="store_true",
+        help="score the task labels on the shipped blind audit sheet: update the model card's "
+        "task section and write the audit summary the label-error rows read",
+    )
     p.add_argument("--card", default="docs/model_card.md", help="model card path for --evaluate")
+    p.add_argument(
+        "--summary",
+        help="audit summary JSON for --evaluate-tasks (default: the shipped "
+        "litscan/data/handlabels/audit_summary.json)",
+    )
     p.set_defaults(func=run)
 
 
@@ -68,10 +79,10 @@ def run(args: argparse.Namespace) -> int:
     from litscan import train as T
     from litscan.fileio import atomic_write_text
 
-    modes = sum([bool(args.train), bool(args.train_tasks), bool(args.evaluate), bool(args.input)])
-    if modes != 1:
+    modes = [args.train, args.train_tasks, args.evaluate, args.evaluate_tasks, args.input]
+    if sum(bool(m) for m in modes) != 1:
         raise UsageError(
-            "give exactly one of INPUT, --train, --train-tasks or --evaluate",
+            "give exactly one of INPUT, --train, --train-tasks, --evaluate or --evaluate-tasks",
             hint="e.g. `litscan classify papers.csv --out labels.csv`",
         )
     if args.train or args.train_tasks:
@@ -91,6 +102,22 @@ def run(args: argparse.Namespace) -> int:
         )
         return 0
     model = inf.load_model(args.model)
+    if args.evaluate_tasks:
+        import json
+
+        result = E.task_audit(args.handlabels, model)
+        summary = Path(args.summary) if args.summary else E.SUMMARY_PATH
+        model_path = Path(args.model) if args.model else None
+        atomic_write_text(
+            summary,
+            json.dumps(E.audit_summary(result, model_path), indent=1, sort_keys=True) + "\n",
+        )
+        card = Path(args.card)
+        old = card.read_text(encoding="utf-8") if card.is_file() else ""
+        atomic_write_text(card, E.replace_card_section(old, E.task_audit_markdown(result)))
+        print(E.task_audit_markdown(result))
+        print(f"wrote {summary} and {card}")
+        return 0
     if args.evaluate:
         result = E.evaluate(args.data, model)
         card = Path(args.card)
