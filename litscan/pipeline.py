@@ -305,38 +305,17 @@ def ingest(
     snapshot: str | os.PathLike,
     out: str | os.PathLike,
     *,
-    filter: str | None = None,
-    engine: str = "local",
-    workers: int | None = None,
-    batch_mb: float | None = None,
-    restart: bool = False,
-    limit: int | None = None,
+    filter: Any = None,
     progress: Callable[..., None] | None = None,
+    **options: Any,
 ) -> Any:
     """Stream an OpenAlex snapshot's works into the tables folder ``out`` (resumable), keeping the
-    works matching ``filter`` (OpenAlex syntax). Returns the ingest report (partitions, rows,
-    bytes, failures); :func:`litscan.load_tables` opens the result."""
+    works matching ``filter`` (OpenAlex syntax, e.g. ``"publication_year:2023"``, or a
+    :class:`litscan.filters.WorkFilter`). ``options`` are those of :func:`litscan.ingest.ingest`
+    (``engine``, ``workers``, ``jobs``, ``batch_bytes``, ``on_bad_record``, ``restart``, ``limit``
+    ...). Returns the ingest report; :func:`litscan.load_tables` opens the result."""
     from litscan import ingest as ing
+    from litscan.filters import WorkFilter
 
-    _choice("engine", engine, ("local", "dask", "spark"))
-    if workers is not None:
-        _check_int("workers", workers, 1, 1024)
-    if limit is not None:
-        _check_int("limit", limit, 1)
-    batch_bytes = ing.DEFAULT_BATCH_BYTES
-    if batch_mb is not None:
-        if isinstance(batch_mb, bool) or not 0 < float(batch_mb) <= 4096:
-            raise UsageError(f"batch_mb: expected 0 < MB <= 4096, got {batch_mb!r}")
-        batch_bytes = int(float(batch_mb) * 2**20)
-    flt = filter if isinstance(filter, ing.WorkFilter) else ing.WorkFilter.parse(filter)
-    return ing.ingest(
-        snapshot,
-        out,
-        flt,
-        engine=engine,
-        workers=workers,
-        batch_bytes=batch_bytes,
-        restart=restart,
-        limit=limit,
-        progress=progress,
-    )
+    flt = filter if isinstance(filter, WorkFilter) else WorkFilter.parse(filter)
+    return ing.ingest(snapshot, out, flt, progress=progress, **options)
