@@ -25,7 +25,6 @@ Definitions in one place
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from litscan import bootstrap
 from litscan.errors import InputDataError, UsageError
 
 __all__ = [
@@ -59,83 +59,8 @@ DEFAULT_MIN_WORKS = 30
 COUNTRY_ALIASES = ("country", "country_code")
 
 # --------------------------------------------------------------------------------------------
-# stable hashing and replicate weights
+# replicate weights and linear sums (the kernel is litscan.bootstrap)
 # --------------------------------------------------------------------------------------------
-
-_U64 = np.uint64
-_FNV_OFFSET = _U64(0xCBF29CE484222325)
-_FNV_PRIME = _U64(0x100000001B3)
-_M1 = _U64(0xFF51AFD7ED558CCD)
-_M2 = _U64(0xC4CEB9FE1A85EC53)
-_GOLDEN = 0x9E3779B97F4A7C15
-_TABLE_BITS = 20
-
-
-def _fmix(x: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 64-bit finaliser, in place on a uint64 array."""
-    x ^= x >> _U64(33)
-    x *= _M1
-    x ^= x >> _U64(33)
-    x *= _M2
-    x ^= x >> _U64(33)
-    return x
-
-
-def _fmix_int(v: int) -> int:
-    return int(_fmix(np.array([v % 2**64], dtype=np.uint64))[0])
-
-
-def _hash_ids(ids: pl.Series, seed: int) -> np.ndarray:
-    """Stable 64-bit hash of string ids (FNV-1a over UTF-8 bytes, then mixed with the seed).
-
-    Independent of the polars version and of which other ids are in the batch.
-    """
-    arr = ids.cast(pl.Utf8).to_arrow()
-    import pyarrow as pa
-
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    arr = arr.cast(pa.large_string())
-    if arr.null_count:
-        raise InputDataError("bootstrap: work ids contain nulls", hint="every work needs an id")
-    _, offsets_buf, data_buf = arr.buffers()
-    n = len(arr)
-    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset : arr.offset + n + 1]
-    data = (
-        np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-    )
-    starts, lens = offsets[:-1], np.diff(offsets)
-    h = np.full(n, _FNV_OFFSET, dtype=np.uint64)
-    for j in range(int(lens.max()) if n else 0):
-        live = lens > j
-        idx = np.flatnonzero(live)
-        hv = h[idx]
-        hv ^= data[starts[idx] + j].astype(np.uint64)
-        hv *= _FNV_PRIME
-        h[idx] = hv
-    h ^= _U64(_fmix_int(seed * 2 + 1))
-    return _fmix(h)
-
-
-def _poisson_table(bits: int = _TABLE_BITS) -> np.ndarray:
-    """Inverse CDF of Poisson(1) on a 2**bits grid (probability error < 2**-bits per value)."""
-    grid = (np.arange(2**bits, dtype=np.float64) + 0.5) / 2**bits
-    cdf = np.cumsum([math.exp(-1) / math.factorial(k) for k in range(20)])
-    return np.searchsorted(cdf, grid, side="right").astype(np.uint8)
-
-
-_POISSON = _poisson_table()
-
-
-def _replicate_block(h: np.ndarray, r0: int, r1: int) -> np.ndarray:
-    """Poisson(1) weights for works ``h`` (hashed ids) and resamples ``r0..r1-1``: (W, r1-r0)."""
-    consts = np.array([_fmix_int((r + 1) * _GOLDEN) for r in range(r0, r1)], dtype=np.uint64)
-    x = h[:, None] ^ consts[None, :]
-    x *= _M1
-    x ^= x >> _U64(29)
-    x *= _M2
-    x >>= _U64(64 - _TABLE_BITS)
-    return _POISSON[x]
 
 
 def replicate_weights(work_ids: pl.Series | Sequence[str], *, n_resamples: int, seed: int = 0):
@@ -144,8 +69,7 @@ def replicate_weights(work_ids: pl.Series | Sequence[str], *, n_resamples: int, 
     Weight (work, r) depends only on (seed, r, work id), never on the other works: two calls on
     different subsets with the same seed are paired work by work.
     """
-    ids = work_ids if isinstance(work_ids, pl.Series) else pl.Series(list(work_ids), dtype=pl.Utf8)
-    return _replicate_block(_hash_ids(ids, seed), 0, n_resamples)
+    return bootstrap.weights(work_ids, n_resamples, seed)
 
 
 @dataclass(frozen=True)
@@ -156,11 +80,6 @@ class _Sums:
     reps: np.ndarray | None  # (R, K)
     n_resamples: int
     seed: int
-
-
-def _chunk_size(n_works: int, n_keys: int) -> int:
-    budget = 200_000_000  # bytes for one block of weights (uint64 scratch) + float copy
-    return int(max(1, min(64, budget // max(1, 16 * n_works))))
 
 
 def _linear_sums(rows: pl.DataFrame, n_keys: int, n_resamples: int, seed: int) -> _Sums:
@@ -185,13 +104,13 @@ def _linear_sums(rows: pl.DataFrame, n_keys: int, n_resamples: int, seed: int) -
     point = np.asarray(mat.sum(axis=1)).ravel()
     if not n_resamples:
         return _Sums(point, None, 0, seed)
-    h = _hash_ids(uniq, seed)
-    reps = np.empty((n_resamples, n_keys))
-    step = _chunk_size(len(uniq), n_keys)
-    for r0 in range(0, n_resamples, step):
-        r1 = min(n_resamples, r0 + step)
-        u = _replicate_block(h, r0, r1).astype(np.float64)
-        reps[r0:r1] = (mat @ u).T
+    # work-major copy (keys ascending within a work): the kernel adds, for each key, the works in
+    # the same order as ``mat @ u`` did, so the replicates are bit-identical to that product
+    by_work = mat.tocsc()
+    reps = bootstrap.csr_by_work_sums(
+        bootstrap.hash_ids(uniq, seed), by_work.indptr, by_work.indices, by_work.data,
+        n_keys, n_resamples,
+    )
     return _Sums(point, reps, n_resamples, seed)
 
 
