@@ -90,14 +90,7 @@ def _linear_sums(rows: pl.DataFrame, n_keys: int, n_resamples: int, seed: int) -
         point = np.zeros(n_keys)
         reps = np.zeros((n_resamples, n_keys)) if n_resamples else None
         return _Sums(point, reps, n_resamples, seed)
-    ids = rows.get_column("work_id")
-    uniq = ids.unique(maintain_order=False).sort()
-    widx = (
-        rows.select("work_id")
-        .join(pl.DataFrame({"work_id": uniq}).with_row_index("w"), on="work_id", how="left")
-        .get_column("w")
-        .to_numpy()
-    )
+    uniq, widx = bootstrap.factorize_ids(rows.get_column("work_id"))  # canonical work order
     keys = rows.get_column("key").to_numpy()
     vals = rows.get_column("value").cast(pl.Float64).to_numpy()
     mat = sparse.csr_matrix((vals, (keys, widx)), shape=(n_keys, len(uniq)))
@@ -105,7 +98,7 @@ def _linear_sums(rows: pl.DataFrame, n_keys: int, n_resamples: int, seed: int) -
     if not n_resamples:
         return _Sums(point, None, 0, seed)
     # work-major copy (keys ascending within a work): the kernel adds, for each key, the works in
-    # the same order as ``mat @ u`` did, so the replicates are bit-identical to that product
+    # the same order as ``mat @ u`` would, so the replicates are bit-identical to that product
     by_work = mat.tocsc()
     reps = bootstrap.csr_by_work_sums(
         bootstrap.hash_ids(uniq, seed), by_work.indptr, by_work.indices, by_work.data,

@@ -52,6 +52,7 @@ __all__ = [
     "HAS_NUMBA",
     "SharedWeights",
     "csr_by_work_sums",
+    "factorize_ids",
     "group_sums",
     "hash_ids",
     "resample_constants",
@@ -71,7 +72,7 @@ _TABLE_BITS = 20
 # below this many (row × resample) products the numpy path is used: it needs no compilation
 _NUMBA_MIN_WORK = 20_000_000
 _NUMBA_MIN_IDS = 200_000
-_BLOCK_BYTES = 1 << 17  # one thread's accumulator block (n_groups × resamples × 8 bytes)
+_BLOCK_BYTES = 1 << 19  # one thread's accumulator block (n_groups × resamples × 8 bytes)
 
 
 # --------------------------------------------------------------------------------------------
@@ -145,6 +146,44 @@ def hash_ids(work_ids: pl.Series | Sequence[str], seed: int, *, backend: str = "
         h = _fnv_numpy(data, offsets)
     h ^= _U64(_fmix_int(seed * 2 + 1))
     return _fmix(h)
+
+
+def factorize_ids(work_ids: pl.Series) -> tuple[pl.Series, np.ndarray]:
+    """Distinct ids and each row's position among them (int64): ``distinct[pos] == ids``.
+
+    The distinct ids come in the order of their FNV-1a hash, a canonical order that depends only
+    on the set of ids (not on the row order), so sums taken work by work in that order are
+    reproducible bit for bit. One hashing pass and one integer sort: no string sort or join.
+    Every row is checked against the id it was mapped to; on a 64-bit hash collision (two ids,
+    one hash) the distinct ids are sorted as strings instead.
+    """
+    ids = work_ids.cast(pl.Utf8).rename("work_id")
+    data, offsets = _id_buffers(ids)
+    n = len(offsets) - 1
+    if n == 0:
+        return ids.clear(), np.zeros(0, dtype=np.int64)
+    fnv = _fnv_nb(data, offsets) if _pick("auto", n * 100) == "numba" else _fnv_numpy(
+        data, offsets)
+    order = np.argsort(fnv)  # any tie order will do: tied rows carry the same id (checked)
+    sorted_h = fnv[order]
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(sorted_h[1:], sorted_h[:-1], out=new[1:])
+    pos = np.empty(n, dtype=np.int64)
+    pos[order] = np.cumsum(new) - 1
+    distinct = ids.gather(order[new])
+    if (distinct.gather(pos) != ids).any():  # a collision: two ids share a hash
+        uniq = ids.unique().sort()
+        pos = (
+            pl.DataFrame({"work_id": ids})
+            .join(pl.DataFrame({"work_id": uniq}).with_row_index("w"), on="work_id", how="left",
+                  maintain_order="left")
+            .get_column("w")
+            .cast(pl.Int64)
+            .to_numpy()
+        )
+        return uniq, pos
+    return distinct, pos
 
 
 def resample_constants(start: int, stop: int) -> np.ndarray:
@@ -287,7 +326,7 @@ def _pick(backend: str, work: int) -> str:
 def _block(n_groups: int, n_resamples: int) -> int:
     """Resamples per thread block: the accumulator stays in cache, both threads get blocks."""
     b = _BLOCK_BYTES // (8 * max(1, n_groups))
-    b = max(4, min(64, b))
+    b = max(8, min(64, b // 8 * 8))
     half = -(-n_resamples // 2)
     return int(max(1, min(b, half)))
 

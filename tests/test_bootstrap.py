@@ -1,8 +1,11 @@
 """litscan.bootstrap against a frozen copy of the pre-kernel implementation (litscan 0.1).
 
 ``_ref_*`` below is the hashing, weight and sparse-product code that ``litscan/aggregate.py``
-used before the fused kernel, copied here unchanged in substance and written without the
-package, so a change of the weight contract or of the summation order fails these tests.
+used before the fused kernel, copied here in substance and written without the package, so a
+change of the weight contract fails these tests. Weights are identical bit for bit; sums equal the
+old ones to rounding (the works are now added in the order of their hash, not of their id
+string), and the fused kernel, the numpy path and a sparse product in the same work order agree
+bit for bit.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from litscan import bootstrap as bs
 from litscan.errors import InputDataError, UsageError
 
 BACKENDS = ["numpy"] + (["numba"] if bs.HAS_NUMBA else [])
-SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # ---- reference: litscan 0.1's aggregate._hash_ids / _replicate_block / _linear_sums ----------
 
@@ -145,20 +148,64 @@ def test_weights_are_poisson_one():
 # ---- sums: aggregate._linear_sums against the old sparse product, bit for bit ---------------
 
 
+def _close(got: np.ndarray, ref: np.ndarray, scale: np.ndarray) -> None:
+    """Equal up to float rounding: |got - ref| <= 1e-12 · Σ|terms| (the sum of magnitudes)."""
+    assert got.shape == ref.shape
+    assert np.all(np.abs(got - ref) <= 1e-12 * scale + 1e-300)
+
+
 @SETTINGS
 @given(case=rows_st(), seed=seed_st, n_res=st.integers(0, 30), backend=st.sampled_from(BACKENDS))
-def test_linear_sums_bit_identical_to_the_old_product(case, seed, n_res, backend):
+def test_linear_sums_equal_the_old_product(case, seed, n_res, backend):
     rows, n_keys = case
     ref = _ref_linear_sums(rows, n_keys, n_res, seed)
+    mag = _ref_linear_sums(rows.with_columns(pl.col("value").abs()), n_keys, n_res, seed)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LITSCAN_BOOTSTRAP_BACKEND", backend)
         got = ag._linear_sums(rows, n_keys, n_res, seed)
-    assert np.array_equal(got.point, ref.point)
+    _close(got.point, ref.point, mag.point)
     if n_res == 0:
         assert got.reps is None and ref.reps is None
     else:
-        assert got.reps.shape == (n_res, n_keys)
-        assert np.array_equal(got.reps, ref.reps)
+        _close(got.reps, ref.reps, mag.reps)
+
+
+@SETTINGS
+@given(case=rows_st(), seed=seed_st, n_res=st.integers(1, 30), backend=st.sampled_from(BACKENDS))
+def test_linear_sums_bit_identical_to_a_product_in_the_same_order(case, seed, n_res, backend):
+    """The old sparse product, fed the new canonical work order, gives the very same bits."""
+    rows, n_keys = case
+    uniq, pos = bs.factorize_ids(rows.get_column("work_id"))
+    if len(uniq) == 0:
+        return
+    mat = sparse.csr_matrix((rows.get_column("value").to_numpy(),
+                             (rows.get_column("key").to_numpy(), pos)),
+                            shape=(n_keys, len(uniq)))
+    ref = (mat @ _ref_weights(_ref_hash(uniq.to_list(), seed), 0, n_res).astype(np.float64)).T
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LITSCAN_BOOTSTRAP_BACKEND", backend)
+        got = ag._linear_sums(rows, n_keys, n_res, seed)
+    assert np.array_equal(got.reps, ref)
+
+
+@SETTINGS
+@given(ids=st.lists(st.text(min_size=1, max_size=6), min_size=0, max_size=60), data=st.data())
+def test_factorize_ids_is_canonical(ids, data):
+    series = pl.Series("work_id", ids, dtype=pl.Utf8)
+    uniq, pos = bs.factorize_ids(series)
+    assert sorted(uniq.to_list()) == sorted(set(ids)) and len(uniq) == len(set(ids))
+    assert uniq.gather(pos).to_list() == ids
+    shuffled = data.draw(st.permutations(ids))
+    assert bs.factorize_ids(pl.Series(shuffled, dtype=pl.Utf8))[0].to_list() == uniq.to_list()
+
+
+def test_factorize_ids_survives_hash_collisions():
+    ids = pl.Series(["b", "a", "c", "a", "b"])
+    with pytest.MonkeyPatch.context() as mp:  # every id gets the same hash
+        mp.setattr(bs, "_fnv_numpy", lambda data, offsets: np.zeros(len(offsets) - 1, np.uint64))
+        mp.setattr(bs, "_NUMBA_MIN_WORK", 10**18)
+        uniq, pos = bs.factorize_ids(ids)
+    assert uniq.to_list() == ["a", "b", "c"] and pos.tolist() == [1, 0, 2, 0, 1]
 
 
 @SETTINGS
@@ -233,7 +280,7 @@ def _corpus(spec):
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=corpus_st, seed=st.integers(0, 1000), backend=st.sampled_from(BACKENDS))
-def test_statistics_identical_to_the_old_implementation(spec, seed, backend):
+def test_statistics_equal_the_old_implementation(spec, seed, backend):
     works, wc = _corpus(spec)
     if wc.filter(pl.col("country_code").is_not_null()).height == 0:
         return
@@ -251,5 +298,13 @@ def test_statistics_identical_to_the_old_implementation(spec, seed, backend):
         new = run()
         mp.setattr(ag, "_linear_sums", _ref_linear_sums)
         old = run()
+    from polars.testing import assert_frame_equal
+
     for a, b in zip(new, old, strict=True):
-        assert a.equals(b, null_equal=True)
+        # p_gt0 counts resamples with diff > 0: a diff that is exactly 0 in one summation order
+        # can be ±1e-17 in another, so it is compared to within a few resamples
+        cols = [c for c in a.columns if c != "p_gt0"]
+        assert_frame_equal(a.select(cols), b.select(cols), check_exact=False, rel_tol=1e-9,
+                           abs_tol=1e-12)
+        if "p_gt0" in a.columns:
+            assert abs(a["p_gt0"][0] - b["p_gt0"][0]) <= 0.1
