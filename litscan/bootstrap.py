@@ -34,7 +34,6 @@ evaluates any number of statistics (per stratum, leave-one-out, ...) on the same
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -49,6 +48,7 @@ except ImportError:  # pragma: no cover - exercised where numba is absent
     numba = None
 
 __all__ = [
+    "DEFAULT_BACKEND",
     "HAS_NUMBA",
     "SharedWeights",
     "csr_by_work_sums",
@@ -72,6 +72,9 @@ _TABLE_BITS = 20
 # below this many (row × resample) products the numpy path is used: it needs no compilation
 _NUMBA_MIN_WORK = 20_000_000
 _NUMBA_MIN_IDS = 200_000
+# what "auto" means for every call ("auto": numba for large problems when installed; "numba" or
+# "numpy" force one path, e.g. in tests comparing the two)
+DEFAULT_BACKEND = "auto"
 _BLOCK_BYTES = 1 << 19  # one thread's accumulator block (n_groups × resamples × 8 bytes)
 
 
@@ -309,14 +312,12 @@ else:  # pragma: no cover - only where numba is absent
 
 def _pick(backend: str, work: int) -> str:
     """'numba' or 'numpy' for a problem of ``work`` row × resample products."""
+    if backend == "auto":
+        backend = DEFAULT_BACKEND
     if backend not in ("auto", "numba", "numpy"):
         raise UsageError(f"bootstrap: backend must be 'auto', 'numba' or 'numpy', got {backend!r}")
     if backend == "auto":
-        forced = os.environ.get("LITSCAN_BOOTSTRAP_BACKEND", "")
-        if forced in ("numba", "numpy"):
-            backend = forced
-        else:
-            return "numba" if HAS_NUMBA and work >= _NUMBA_MIN_WORK else "numpy"
+        return "numba" if HAS_NUMBA and work >= _NUMBA_MIN_WORK else "numpy"
     if backend == "numba" and not HAS_NUMBA:
         raise UsageError("bootstrap: backend 'numba' asked for but numba is not installed",
                          hint="pip install numba, or use backend='numpy'")

@@ -161,7 +161,7 @@ def test_linear_sums_equal_the_old_product(case, seed, n_res, backend):
     ref = _ref_linear_sums(rows, n_keys, n_res, seed)
     mag = _ref_linear_sums(rows.with_columns(pl.col("value").abs()), n_keys, n_res, seed)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LITSCAN_BOOTSTRAP_BACKEND", backend)
+        mp.setattr(bs, "DEFAULT_BACKEND", backend)
         got = ag._linear_sums(rows, n_keys, n_res, seed)
     _close(got.point, ref.point, mag.point)
     if n_res == 0:
@@ -183,7 +183,7 @@ def test_linear_sums_bit_identical_to_a_product_in_the_same_order(case, seed, n_
                             shape=(n_keys, len(uniq)))
     ref = (mat @ _ref_weights(_ref_hash(uniq.to_list(), seed), 0, n_res).astype(np.float64)).T
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LITSCAN_BOOTSTRAP_BACKEND", backend)
+        mp.setattr(bs, "DEFAULT_BACKEND", backend)
         got = ag._linear_sums(rows, n_keys, n_res, seed)
     assert np.array_equal(got.reps, ref)
 
@@ -294,7 +294,7 @@ def test_statistics_equal_the_old_implementation(spec, seed, backend):
         )
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LITSCAN_BOOTSTRAP_BACKEND", backend)
+        mp.setattr(bs, "DEFAULT_BACKEND", backend)
         new = run()
         mp.setattr(ag, "_linear_sums", _ref_linear_sums)
         old = run()
