@@ -118,8 +118,11 @@ def write_snapshot(
         (works / rel).parent.mkdir(parents=True, exist_ok=True)
         jobs.append((str(works / rel), works_per_part, i * works_per_part, seed + i, level))
         rels.append(rel)
-    with ProcessPoolExecutor(max_workers=max(1, processes)) as pool:
-        sizes = list(pool.map(_write_part, jobs))
+    if processes <= 1:
+        sizes = [_write_part(job) for job in jobs]
+    else:
+        with ProcessPoolExecutor(max_workers=processes) as pool:
+            sizes = list(pool.map(_write_part, jobs))
     entries = [
         {
             "url": f"s3://openalex/data/works/{rel}",

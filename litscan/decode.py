@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -428,8 +429,7 @@ def encode_records(
             _bad(
                 issues,
                 on_bad_record,
-                f"{source}: record {i}{_named(wid)}: "
-                "invalid Unicode (a lone UTF-16 surrogate)",
+                f"{source}: record {i}{_named(wid)}: invalid Unicode (a lone UTF-16 surrogate)",
             )
         except (TypeError, ValueError, RecursionError, OverflowError) as exc:
             wid = rec.get("id")
@@ -437,8 +437,7 @@ def encode_records(
             _bad(
                 issues,
                 on_bad_record,
-                f"{source}: record {i}{_named(wid)}: "
-                f"cannot be read ({what})",
+                f"{source}: record {i}{_named(wid)}: cannot be read ({what})",
             )
     return b"\n".join(lines) + b"\n" if lines else b"", numbers
 
@@ -446,8 +445,36 @@ def encode_records(
 # ---- structs -> flat frames --------------------------------------------------------------------
 
 
-def _list_array(offsets: list[int], values: list[Any]) -> pa.Array:
-    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(values, pa.string()))
+def _list_series(name: str, offsets: list[int], values: list[Any]) -> pl.Series:
+    """A List(String) column from flat values and offsets (no per-row Python lists)."""
+    # through polars' own arrays: pyarrow.array() on Python lists would import pandas
+    arr = pa.LargeListArray.from_arrays(
+        pl.Series(offsets, dtype=pl.Int64).to_arrow(),
+        pl.Series(values, dtype=pl.String).to_arrow(),
+    )
+    out = pl.from_arrow(arr)
+    assert isinstance(out, pl.Series)
+    return out.alias(name).cast(pl.List(pl.String))
+
+
+_PLAIN = (
+    "id",
+    "doi",
+    "title",
+    "display_name",
+    "publication_year",
+    "publication_date",
+    "type",
+    "language",
+    "cited_by_count",
+    "fwci",
+    "is_retracted",
+    "is_authors_truncated",
+)
+_PCT = attrgetter("citation_normalized_percentile")
+_PT = attrgetter("primary_topic")
+_LOC = attrgetter("primary_location")
+_INV = attrgetter("abstract_inverted_index")
 
 
 def from_structs(
@@ -461,7 +488,27 @@ def from_structs(
     records' numbers in their source, for messages (default 0..n-1)."""
     issues = RecordIssues() if issues is None else issues
     n = len(works)
-    w: dict[str, list[Any]] = {name: [] for name in WORKS_RAW}
+    nums = list(range(n)) if records is None else list(records)
+    w: dict[str, list[Any]] = {"record": nums}
+    for name in _PLAIN:
+        w[name] = list(map(attrgetter(name), works))
+    pcts = list(map(_PCT, works))
+    w["pct_value"] = [None if p is None else p.value for p in pcts]
+    w["pct_top1"] = [None if p is None else p.is_in_top_1_percent for p in pcts]
+    w["pct_top10"] = [None if p is None else p.is_in_top_10_percent for p in pcts]
+    pts = list(map(_PT, works))
+    w["pt_id"] = [None if p is None else p.id for p in pts]
+    w["pt_name"] = [None if p is None else p.display_name for p in pts]
+    for level in ("subfield", "field", "domain"):
+        get = attrgetter(level)
+        vals = [None if p is None else get(p) for p in pts]
+        w[f"pt_{level}_id"] = [None if v is None else v.id for v in vals]
+        w[f"pt_{level}"] = [None if v is None else v.display_name for v in vals]
+    locs = list(map(_LOC, works))
+    srcs = [None if loc is None else loc.source for loc in locs]
+    w["source_id"] = [None if v is None else v.id for v in srcs]
+    w["source_name"] = [None if v is None else v.display_name for v in srcs]
+    inverted: list[Any] = list(map(_INV, works))
     a_row: list[int] = []
     a_pos: list[int] = []
     a_author: list[str | None] = []
@@ -471,54 +518,16 @@ def from_structs(
     c_off = [0]
     c_val: list[str | None] = []
     t: dict[str, list[Any]] = {name: [] for name in TOPICS_RAW}
-    inverted: list[Any] = []
-    nums = range(n) if records is None else records
+    n_authors: list[int | None] = []
     for row, (rec, k) in enumerate(zip(works, nums, strict=True)):
-        w["record"].append(k)
-        w["id"].append(rec.id)
-        w["doi"].append(rec.doi)
-        w["title"].append(rec.title)
-        w["display_name"].append(rec.display_name)
-        w["publication_year"].append(rec.publication_year)
-        w["publication_date"].append(rec.publication_date)
-        w["type"].append(rec.type)
-        w["language"].append(rec.language)
-        w["cited_by_count"].append(rec.cited_by_count)
-        w["fwci"].append(rec.fwci)
-        pct = rec.citation_normalized_percentile
-        if pct is None:
-            w["pct_value"].append(None)
-            w["pct_top1"].append(None)
-            w["pct_top10"].append(None)
-        else:
-            w["pct_value"].append(pct.value)
-            w["pct_top1"].append(pct.is_in_top_1_percent)
-            w["pct_top10"].append(pct.is_in_top_10_percent)
-        pt = rec.primary_topic
-        if pt is None:
-            for c in ("pt_id", "pt_name"):
-                w[c].append(None)
-            for level in ("subfield", "field", "domain"):
-                w[f"pt_{level}_id"].append(None)
-                w[f"pt_{level}"].append(None)
-        else:
-            w["pt_id"].append(pt.id)
-            w["pt_name"].append(pt.display_name)
-            for level, v in (("subfield", pt.subfield), ("field", pt.field), ("domain", pt.domain)):
-                w[f"pt_{level}_id"].append(None if v is None else v.id)
-                w[f"pt_{level}"].append(None if v is None else v.display_name)
-        src = None if rec.primary_location is None else rec.primary_location.source
-        w["source_id"].append(None if src is None else src.id)
-        w["source_name"].append(None if src is None else src.display_name)
-        w["is_retracted"].append(rec.is_retracted)
-        w["is_authors_truncated"].append(rec.is_authors_truncated)
-        inverted.append(rec.abstract_inverted_index)
         aus = rec.authorships
         if aus is msgspec.UNSET:
-            w["n_authors"].append(None)
+            n_authors.append(None)
+        elif not aus:
+            n_authors.append(0)
         else:
-            w["n_authors"].append(len(aus) if aus else 0)
-            for pos, au in enumerate(aus or ()):
+            n_authors.append(len(aus))
+            for pos, au in enumerate(aus):
                 a_row.append(row)
                 a_pos.append(pos)
                 a_author.append(None if au.author is None else au.author.id)
@@ -553,19 +562,18 @@ def from_structs(
                 ):
                     t[f"{level}_id"].append(None if v is None else v.id)
                     t[level].append(None if v is None else v.display_name)
-    works_df = pl.DataFrame(w, schema=WORKS_RAW)
-    au_tbl = pa.table(
-        {
-            "row": pa.array(a_row, pa.uint32()),
-            "position": pa.array(a_pos, pa.int64()),
-            "author_id": pa.array(a_author, pa.string()),
-            "institution_ids": _list_array(i_off, i_id),
-            "institution_countries": _list_array(i_off, i_cc),
-            "countries": _list_array(c_off, c_val),
-        }
+    w["n_authors"] = n_authors
+    works_df = pl.DataFrame({name: w[name] for name in WORKS_RAW}, schema=WORKS_RAW)
+    au_df = pl.DataFrame(
+        [
+            pl.Series("row", a_row, pl.UInt32),
+            pl.Series("position", a_pos, pl.Int64),
+            pl.Series("author_id", a_author, pl.String),
+            _list_series("institution_ids", i_off, i_id),
+            _list_series("institution_countries", i_off, i_cc),
+            _list_series("countries", c_off, c_val),
+        ]
     )
-    au_df = pl.from_arrow(au_tbl)
-    assert isinstance(au_df, pl.DataFrame)
     topics_df = pl.DataFrame(t, schema=TOPICS_RAW)
     return Decoded(
         works=works_df,

@@ -37,7 +37,7 @@ from typing import Any, Literal
 import polars as pl
 
 from litscan import schemas
-from litscan.decode import RecordIssues
+from litscan.decode import RecordIssues, no_gc
 from litscan.errors import InputDataError, LitscanError, UsageError
 from litscan.fileio import atomic_path, atomic_write_text
 from litscan.filters import WorkFilter
@@ -211,6 +211,33 @@ def _one_line(exc: BaseException, rel: str) -> str:
     return text if rel in text else f"{rel}: {text}"
 
 
+def _ingest_batches(
+    part: Partition,
+    writer: _PartWriter,
+    res: PartitionResult,
+    flt: WorkFilter,
+    batch_bytes: int,
+    batch_rows: int,
+    max_line_bytes: int,
+    policy: Literal["skip", "raise"],
+) -> None:
+    for dec in iter_decoded(
+        part,
+        batch_bytes=batch_bytes,
+        batch_rows=batch_rows,
+        max_line_bytes=max_line_bytes,
+        on_bad_record=policy,
+    ):
+        n_in = dec.works.height + dec.issues.skipped
+        tables = normalize_decoded(dec, source=part.rel, flt=flt, on_bad_record=policy)
+        del dec  # freed while the cyclic GC is off: never scanned
+        res.rows_in += n_in
+        res.rows_kept += tables.works.height
+        _issues_into(res, tables.issues)
+        if tables.works.height:
+            writer.write(tables)
+
+
 def ingest_partition(
     part: Partition,
     out: str | os.PathLike,
@@ -230,24 +257,12 @@ def ingest_partition(
     if part.error:
         res.status, res.error, res.bytes_in = "failed", part.error, 0
         return res
-    policy = "raise" if on_bad_record == "fail" else "skip"
+    policy: Literal["skip", "raise"] = "raise" if on_bad_record == "fail" else "skip"
     writer = None
     try:
         writer = _PartWriter(Path(out), part.key)
-        for dec in iter_decoded(
-            part,
-            batch_bytes=batch_bytes,
-            batch_rows=batch_rows,
-            max_line_bytes=max_line_bytes,
-            on_bad_record=policy,
-        ):
-            n_in = dec.works.height + dec.issues.skipped
-            tables = normalize_decoded(dec, source=part.rel, flt=flt, on_bad_record=policy)
-            res.rows_in += n_in
-            res.rows_kept += tables.works.height
-            _issues_into(res, tables.issues)
-            if tables.works.height:
-                writer.write(tables)
+        with no_gc():  # decoded batches hold millions of acyclic objects (see decode.no_gc)
+            _ingest_batches(part, writer, res, flt, batch_bytes, batch_rows, max_line_bytes, policy)
         if part.record_count is not None and part.record_count != res.rows_in:
             raise InputDataError(
                 f"{part.rel}: the manifest says {part.record_count} records, the file holds "

@@ -64,7 +64,7 @@ __all__ = [
 
 CountrySource = Literal["authorships", "institutions"]
 TABLE_NAMES = ("works", "authorships", "work_countries", "work_topics")
-DEFAULT_BATCH_BYTES = 8 * 1024 * 1024
+DEFAULT_BATCH_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -298,7 +298,7 @@ def normalize_decoded(
     kept_rows = works.get_column("row")
     inv = dec.inverted
     with no_gc():
-        texts = [rebuild_abstract(inv[r]) for r in kept_rows]
+        texts = [rebuild_abstract(inv[r]) for r in kept_rows.to_list()]
     abstracts = pl.Series("abstract", texts, pl.String)
     works = works.with_columns(
         abstract=abstracts,
@@ -388,13 +388,15 @@ def normalize_works(
     fetch cannot inflate counts silently.
     """
     issues = RecordIssues()
-    buf, numbers = encode_records(
-        records, source=source, on_bad_record=on_bad_record, issues=issues
-    )
-    dec = decode_jsonl(
-        buf, source=source, numbers=numbers, on_bad_record=on_bad_record, issues=issues
-    )
-    return normalize_decoded(dec, source=source, flt=flt, on_bad_record=on_bad_record)
+    with no_gc():
+        buf, numbers = encode_records(
+            records, source=source, on_bad_record=on_bad_record, issues=issues
+        )
+        dec = decode_jsonl(
+            buf, source=source, numbers=numbers, on_bad_record=on_bad_record, issues=issues
+        )
+        del buf
+        return normalize_decoded(dec, source=source, flt=flt, on_bad_record=on_bad_record)
 
 
 def _split_lines(buf: bytes, batch_bytes: int) -> Iterator[bytes]:
@@ -418,10 +420,14 @@ def normalize_jsonl(
     per batch); identical to :func:`normalize_works` of the same records."""
     parts: list[Tables] = []
     offset = 0
-    for chunk in _split_lines(buf, batch_bytes):
-        dec = decode_jsonl(chunk, source=source, offset=offset, on_bad_record=on_bad_record)
-        offset += sum(1 for line in chunk.split(b"\n") if line.strip())
-        parts.append(normalize_decoded(dec, source=source, flt=flt, on_bad_record=on_bad_record))
+    with no_gc():
+        for chunk in _split_lines(buf, batch_bytes):
+            dec = decode_jsonl(chunk, source=source, offset=offset, on_bad_record=on_bad_record)
+            offset += dec.works.height + dec.issues.skipped
+            parts.append(
+                normalize_decoded(dec, source=source, flt=flt, on_bad_record=on_bad_record)
+            )
+            del dec
     return concat_tables(parts, source=source)
 
 
