@@ -46,6 +46,7 @@ __all__ = [
     "qualities",
     "corrected_share",
     "side_shares",
+    "records_side",
     "label_error",
     "ASSUMPTION",
 ]
@@ -187,6 +188,40 @@ def side_shares(
         return SideShares(share(per_work), None, label)
     is_flag = pl.col("work_id").is_in(flagged["work_id"].implode())
     return SideShares(share(per_work.filter(is_flag)), share(per_work.filter(~is_flag)), label)
+
+
+def records_side(
+    works: pl.DataFrame,
+    work_countries: pl.DataFrame,
+    work_labels: pl.DataFrame | None,
+    *,
+    country: str | None,
+    label: str | None = None,
+    where: pl.Expr | None = None,
+    subset: pl.DataFrame | None = None,
+    counting: str = "fractional",
+    value: float | None = None,
+) -> SideShares:
+    """:func:`side_shares` of one side of a records claim.
+
+    ``works``: the population's works (``id`` + the columns ``where`` uses); ``where``: the
+    side's selection *without* its label; ``subset``: a highly-cited frame (``work_id``,
+    ``top_weight``) or None; ``work_labels``: ``work_id, label, flag`` with ``label`` the preset
+    label name; ``value``: a constant side (returned as is)."""
+    if value is not None:
+        return SideShares(float(value))
+    w = works if where is None else works.filter(where)
+    universe = w.select(pl.col("id").alias("work_id"))
+    if subset is not None:
+        universe = universe.join(
+            subset.select("work_id", pl.col("top_weight").alias("weight")), on="work_id"
+        ).filter(pl.col("weight") > 0)
+    flagged = None
+    if label is not None:
+        if work_labels is None:
+            raise UsageError(f"side labelled {label!r} but no work_labels were given")
+        flagged = work_labels.filter((pl.col("label") == label) & pl.col("flag")).select("work_id")
+    return side_shares(work_countries, universe, flagged, country or "", counting, label)
 
 
 def _corrected_diff(a: SideShares, b: SideShares, pa: float | None, pb: float | None) -> float:

@@ -141,3 +141,23 @@ def test_load_quality_from_summary():
         {"surveillance": "classifier:surveillance", "vision": "venue_field:CV"}, summary
     )
     assert list(got) == ["surveillance"]
+
+
+def test_records_side_with_where_subset_and_constant():
+    wc, universe, flag, _, _, cn, flagged = _synthetic(n_true=200, n_other=800)
+    n = len(cn)
+    works = pl.DataFrame(
+        {"id": [f"W{i}" for i in range(n)], "year": [2015 + i % 4 for i in range(n)]}
+    )
+    labels = flag.with_columns(pl.lit("face").alias("label"), pl.lit(True).alias("flag"))
+    s = le.records_side(works, wc, labels, country="CN", label="face", where=pl.col("year") >= 2017)
+    keep = np.array([2015 + i % 4 >= 2017 for i in range(n)])
+    assert s.share == pytest.approx(cn[keep & flagged].mean())
+    assert s.background == pytest.approx(cn[keep & ~flagged].mean())
+    # a highly-cited subset weights works by top_weight (0 = out)
+    tw = np.where(np.arange(n) % 3 == 0, 1.0, np.where(np.arange(n) % 3 == 1, 0.5, 0.0))
+    subset = pl.DataFrame({"work_id": works["id"], "top_weight": tw})
+    t = le.records_side(works, wc, labels, country="CN", label="face", subset=subset)
+    m = flagged & (tw > 0)
+    assert t.share == pytest.approx((tw[m] * cn[m]).sum() / tw[m].sum())
+    assert le.records_side(works, wc, None, country=None, value=0.25).share == 0.25
