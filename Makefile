@@ -5,13 +5,24 @@ BIN    := $(VENV)/bin
 OUT    ?= out
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lab figures bench bench-smoke data lint chromium java venv clean
+.PHONY: run test lab figures bench bench-smoke data lint chromium java venv venv-core clean
 
-$(BIN)/.installed: pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+# Two installs: `run` needs only litscan and its dependencies (no test/lab/bench/engines extras);
+# `test` installs everything. Each stamp is redone when pyproject.toml changes.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,lab,bench,engines]"
+
+$(BIN)/.installed-core: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
 	touch $@
+
+$(BIN)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test,lab,bench,engines]"
+	touch $@ $(BIN)/.installed-core
+
+## venv-core: litscan alone (what `make run` needs); venv: every extra (tests, lab, benchmarks)
+venv-core: $(BIN)/.installed-core
 
 venv: $(BIN)/.installed
 
@@ -27,8 +38,9 @@ java:
 	  { echo "installing a Java runtime (apt)"; $(SUDO) apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq default-jre-headless >/dev/null; }
 
-## run: the main job: every claim preset, offline, on the embedded data
-run: venv chromium
+## run: the main job: every claim preset, offline, on the embedded data (writes no images, so
+## neither the extras nor Chromium are installed; `make figures` adds PNG/SVG)
+run: venv-core
 	$(BIN)/litscan run --all --offline --out $(OUT)
 
 ## test: the whole suite, notebooks included (offline)
@@ -36,7 +48,7 @@ test: venv chromium java
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests --nbmake notebooks
 
 ## figures: the main figures (PNG, SVG) under $(OUT)/figures, plus every preset's figures
-figures: venv chromium
+figures: venv-core chromium
 	$(BIN)/litscan export --gallery --formats png,svg --out $(OUT)/figures
 	$(BIN)/litscan run --all --offline --out $(OUT) --formats html,png,svg
 
