@@ -17,6 +17,7 @@ The API key is kept out of ``repr()`` so it cannot leak through a log line or a 
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import sys
@@ -40,6 +41,7 @@ __all__ = [
 
 DEFAULT_BASE_URL = "https://api.openalex.org"
 DEFAULT_CACHE_DIR = Path("cache")
+log = logging.getLogger("litscan.config")
 USER_AGENT = f"litscan/{__version__} (+https://github.com/litscan/litscan)"
 #: OpenAlex's 2026 developer docs give 1..100 as the per_page range (200 was the old maximum).
 DEFAULT_PER_PAGE = 100
@@ -54,7 +56,8 @@ def check_base_url(url: object) -> str:
     Raises :class:`UsageError` (one line, the URL shown scrubbed of any ``user:pass@``) for a
     missing scheme or host, a bad port, spaces or control characters, a query string or fragment
     (a key in ``?api_key=`` would end up in every cache identity; litscan sends the key as a
-    header). A password in ``user:pass@`` is registered as a secret so it is never shown.
+    header). ``user:pass@`` is removed from the returned URL (with a warning), so no module can
+    show it, and the password is registered as a secret so no message shows it either.
     """
     hint = "pass --base-url https://api.openalex.org or set LITSCAN_OPENALEX_URL"
     if not isinstance(url, str) or not url.strip():
@@ -84,6 +87,11 @@ def check_base_url(url: object) -> str:
                          hint="give the key in OPENALEX_API_KEY, not in the URL")
     if port == 0:
         raise UsageError(f"OpenAlex base URL {shown!r}: expected a port 1..65535, got 0", hint=hint)
+    if "@" in parts.netloc:
+        log.warning("OpenAlex base URL %s: credentials in the URL are ignored; litscan sends "
+                    "OPENALEX_API_KEY as a header", shown)
+        parts = parts._replace(netloc=parts.netloc.rsplit("@", 1)[1])
+        url = parts.geturl()
     return url.rstrip("/")
 
 

@@ -229,6 +229,7 @@ class FakeOpenAlex:
         daily_budget: int | None = None,
         delay: float = 0.0,
         max_per_page: int = 200,
+        meta_extra: dict[str, Any] | None = None,
     ) -> None:
         self.works = sorted(works, key=lambda w: int(_short(w["id"])[1:]))
         self.faults = list(faults)
@@ -237,6 +238,7 @@ class FakeOpenAlex:
         self.budget_left = daily_budget
         self.delay = delay
         self.max_per_page = max_per_page
+        self.meta_extra = dict(meta_extra or {})  # extra ``meta`` fields on every list answer
         self.scenario_requests: Counter[str] = Counter()
         self.requests: list[dict[str, Any]] = []
         self.status_counts: Counter[int | str] = Counter()
@@ -379,6 +381,7 @@ class FakeOpenAlex:
                                "message": f"per_page must be between 1 and {limit}"})
         body = self._answer(params, per_page)
         meta = body["meta"]
+        meta.update(self.meta_extra)
         if scenario == "cursor-repeat" and "next_cursor" in meta:
             meta["next_cursor"] = _b64({"after": 0, "offset": 0}) if (
                 body["results"] or body["group_by"]) else None

@@ -28,7 +28,7 @@ from litscan.cache import QueryCache
 from litscan.cli import main
 from litscan.config import resolve_settings
 from litscan.errors import InputDataError, OpenAlexError, UsageError, scrub
-from litscan.openalex import OpenAlexClient, count_by, fetch, plan_query
+from litscan.openalex import OpenAlexClient, count_by, fetch, plan_query, provenance
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "sk-hostile-Q7zX2pLm9"
@@ -128,9 +128,10 @@ def test_user_key_in_base_url_is_never_shown(server, tmp_path, capsys, caplog):
     base = f"http://user:{quote(KEY, safe='')}@{host}"
     rc, out, err, log, took = run_cli(["fetch", "--filter", FLT, *FAST], capsys, caplog,
                                       tmp_path, base=base, scenario="auth-403")
-    assert rc == 1 and "***@" in one_error_line(err)
-    manifest = tmp_path / "cache"
-    assert_no_key(root=manifest)
+    line = one_error_line(err)
+    assert rc == 1 and f"GET {server.url}/s/auth-403/works" in line  # userinfo dropped
+    assert "credentials in the URL are ignored" in log and "***@" in log
+    assert resolve_settings(base).base_url == server.url
 
 
 @pytest.mark.parametrize("url", ["http://", "ftp://x.org", "http://[::1", "http://h:99999",
@@ -380,3 +381,33 @@ def test_numeric_options_are_validated(opt, tmp_path, capsys, caplog, monkeypatc
                                        *opt], capsys, caplog, tmp_path)
     line = one_error_line(err)
     assert rc == 2 and opt[0] in line and "expected" in line
+
+
+# --- provenance ---------------------------------------------------------------------------------
+def test_provenance_carries_meta_versions_and_newest_updated_date(raw_works, tmp_path):
+    extra = {"data_version": "2026-11-30", "taxonomy_version": "topics-2026-10"}
+    with FakeOpenAlex(raw_works, meta_extra=extra) as srv:
+        with OpenAlexClient(resolve_settings(srv.url, max_requests_per_second=None)) as client:
+            res = fetch(FLT, client=client, cache_dir=tmp_path, per_page=30)
+        served = srv.matching(FLT)
+    p = provenance(res)
+    newest = sorted(str(w["updated_date"]) for w in served if w.get("updated_date"))[-1]
+    assert p["max_updated_date"] == newest
+    assert p["meta_versions"] == extra
+    assert p["fetched_at"] and p["server_date"] and p["complete"] and p["items"] == len(served)
+    stored = json.loads((res.cache_dir / "manifest.json").read_text())
+    assert stored["data_version"]["meta_versions"] == extra
+
+
+def test_key_reflection_scrubbed_on_the_real_stderr(raw_works, tmp_path):
+    """The CLI's own log handler (retry warnings with the 5xx reason phrase) is scrubbed too."""
+    env = dict(os.environ, OPENALEX_API_KEY=KEY, PYTHONPATH=str(REPO))
+    with FakeOpenAlex(raw_works) as srv:
+        proc = subprocess.run(
+            [sys.executable, "-m", "litscan", "fetch", "--filter", FLT, "--base-url",
+             f"{srv.url}/s/leaky", "--cache-dir", str(tmp_path / "cache"), *FAST],
+            env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.count("Unavailable for ***") == 2  # both retry warnings, scrubbed
+    assert "daily budget" in one_error_line(proc.stderr)
+    assert_no_key(proc.stdout, proc.stderr, root=tmp_path)
