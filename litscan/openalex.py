@@ -737,8 +737,13 @@ def _paged(
                     next_cursor = meta.get("next_cursor")
                     done = not page_items or not next_cursor
                     if kind == "groups" and not done and isinstance(meta.get("groups_count"), int):
-                        known = sum(1 for g in items if _short(g.get("key")) != "unknown")
-                        done = known >= meta["groups_count"]
+                        # every known group is in; with :include_unknown the unknown group may
+                        # still be on the next page unless it came or this page was not full
+                        unknown = [g for g in items if _short(g.get("key")) in ("", "unknown")]
+                        known = len(items) - len(unknown)
+                        done = known >= meta["groups_count"] and (
+                            "include_unknown" not in base or bool(unknown)
+                            or len(page_items) < pp)
                     manifest["next"] = None if done else {"cursor": next_cursor}
                 else:
                     target = meta.get("count") if limit is None else limit
@@ -1051,8 +1056,9 @@ def plan_query(
     secret (``url`` is scrubbed) and its numbers follow OpenAlex's documented paging: cursor pages
     ``ceil(n / per_page) + 1`` (the closing empty page; ``ceil(n / per_page)`` when ``max_works``
     stops first), basic (sample) pages ``ceil(n / per_page)``, group_by pages
-    ``max(1, ceil(groups / per_page))`` (count_by stops once it holds every group). Errors are
-    those of :meth:`OpenAlexClient.get_json`.
+    ``max(1, ceil((groups + 1) / per_page))`` with ``include_unknown`` (the unknown group may
+    need a page of its own), else ``max(1, ceil(groups / per_page))`` (count_by stops once it
+    holds every group). Errors are those of :meth:`OpenAlexClient.get_json`.
     """
     client, owned = _client_for(client, cache_dir)
     try:
@@ -1109,8 +1115,9 @@ def plan_query(
                 raise _bad_page(client._scrub(client.url_for(probe)),
                                 f"expected meta.groups_count (an integer), got {groups!r}")
             fetch_items = groups + (1 if include_unknown else 0)
-            # count_by stops once it holds groups_count groups: no closing empty page
-            pages = max(1, math.ceil(max(0, groups - have) / pp))
+            # count_by stops once it holds groups_count groups (and the unknown group, which
+            # may need one more page): no closing empty page
+            pages = max(1, math.ceil(max(0, fetch_items - have) / pp))
         else:
             fetch_items = n if limit is None else min(n, limit)
             to_fetch = max(0, fetch_items - have)

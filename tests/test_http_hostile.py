@@ -209,7 +209,7 @@ def test_counts_dry_run_makes_one_request(server, tmp_path, capsys, caplog):
     fields = dict(line.split("\t", 1) for line in out.splitlines())
     known = [g for g in server.groups(None, "authorships.countries", True) if g["key"] != "unknown"]
     assert int(fields["groups"]) == len(known)
-    assert int(fields["requests"]) == math.ceil((len(known) + 1) / 20) + 1
+    assert int(fields["requests"]) == math.ceil((len(known) + 1) / 20)
 
 
 def test_plan_query_counts_match_a_real_fetch(server, tmp_path):
@@ -224,10 +224,15 @@ def test_plan_query_counts_match_a_real_fetch(server, tmp_path):
                         select=["id"], **kwargs)
             assert res.requests_made == plan.requests, kwargs
             assert len(res.items) == plan.fetch_items
-        groups = plan_query(None, group_by="authorships.countries", client=client,
-                            cache_dir=tmp_path / "g")
-        df = count_by(None, "authorships.countries", client=client, cache_dir=tmp_path / "g")
-    assert groups.groups == df.filter(df["key"] != "unknown").height
+        for pp in (20, 43, 86):  # 86 known groups: 43 and 86 put the unknown group on a page alone
+            groups = plan_query(None, group_by="authorships.countries", client=client,
+                                cache_dir=tmp_path / f"g{pp}", per_page=pp)
+            n_before = len(server.requests)
+            df = count_by(None, "authorships.countries", client=client,
+                          cache_dir=tmp_path / f"g{pp}", per_page=pp)
+            assert len(server.requests) - n_before == groups.requests, pp
+            assert groups.groups == df.filter(df["key"] != "unknown").height == 86
+            assert df.filter(df["key"] == "unknown")["count"].item() > 0
     assert "api_key" not in plan.url and plan.cost_usd > 0
 
 
