@@ -155,6 +155,8 @@ def embedded_files(preset: Preset, source: str) -> list[Path]:
             files += [d / "venue_works.parquet", d / "venue_authorships.parquet"]
         if "counts" in kinds:
             files.append(d / "openalex_counts.parquet")
+    if model_file(preset, source) is not None:
+        files.append(d / "surveillance_terms.tsv")  # the classifier's surveillance-task terms
     return [f for f in files if f.is_file()]
 
 
@@ -368,7 +370,7 @@ def _population_evidence(
                          "source": f"openalex group_by ({src})"})
     counts = pl.DataFrame(rows, schema=COUNTS) if rows else pl.DataFrame(schema=COUNTS)
     tot = pl.DataFrame(totals, schema={"label": pl.Utf8, "year": pl.Int32, "works": pl.Int64})
-    prov = {**_merge_versions(versions), "queries": versions}
+    prov = {**_merge_versions(versions), "queries": versions, "taxonomy": plan.TAXONOMY_VERSION}
     return Evidence(
         kind="counts",
         name=f"OpenAlex full population, group_by {_COUNTRIES} ({src})",
@@ -456,6 +458,7 @@ def _works_evidence(
         except (LitscanError, ValueError):
             pass
     prov = {**_merge_versions(versions), "queries": versions, "basis": basis,
+            "taxonomy": plan.TAXONOMY_VERSION,
             "population_works": total, "year_counts": {str(k): v for k, v in year_counts.items()}}
     return Evidence(
         kind="records",

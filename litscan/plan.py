@@ -332,7 +332,10 @@ def live_formulation(preset: Preset) -> LiveFormulation:
         if fractional:
             needs.append("fractional counting needs the authorships of each work")
         routes[c.id] = Route(
-            c.id, population=population, sample=bool(needs), why_sample="; ".join(needs)
+            c.id,
+            population=population,
+            sample=bool(needs),
+            why_sample="; ".join(dict.fromkeys(needs)),
         )
     diffs = []
     for name, f in labels.items():

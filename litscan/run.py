@@ -130,6 +130,14 @@ def load_evidence(
         notes.append(f"data source: OpenAlex ({source}) at {settings.base_url}")
     else:
         raise UsageError(f"source: expected one of {', '.join(SOURCES)}, got {source!r}")
+    if source not in ("live", "cache"):  # live runs list their legacy labels with the plan
+        labels = [*preset.labels.values(), preset.population.ai_scope]
+        legacy = sorted({lab.spec for lab in labels if lab is not None and lab.kind == "concept"})
+        if legacy:
+            notes.append(
+                f"legacy OpenAlex concepts: {', '.join(legacy)} (OpenAlex's current "
+                "classification is its topics; concept labels still work)"
+            )
     data_files = file_hashes(evidence.embedded_files(preset, source))
     model = evidence.model_file(preset, source)
     model_hash = file_hashes([model]) if model is not None else {}
@@ -155,6 +163,7 @@ def _data_version(p: Mapping[str, Any]) -> dict[str, Any]:
         "data_version": {k: p.get(k) for k in ("fetched_at", "fetched_first", "max_updated_date",
                                                "meta_versions")},
         "basis": p.get("basis", "full population"),
+        "taxonomy": p.get("taxonomy"),
         "queries": list(p.get("queries", [])),
     }
 

@@ -204,6 +204,8 @@ def test_live_run_highly_cited_from_percentile_flag_queries(tmp_path, raw_works)
         assert e["queries"] and all("api_key" not in q["url"] for q in e["queries"])
         assert re.fullmatch(r"[0-9a-f]{64}", e["model_sha256"]["topics.npz"])
         assert re.fullmatch(r"[0-9a-f]{64}", e["data_files_sha256"]["taxonomy_topics.parquet"])
+        assert re.fullmatch(r"[0-9a-f]{64}", e["data_files_sha256"]["surveillance_terms.tsv"])
+        assert "2024-09" in e["taxonomy"]
     newest = max(str(w["updated_date"]) for w in served if w.get("updated_date"))
     assert ev["records"]["data_version"]["max_updated_date"] == newest
     assert m["git_commit"] is None or re.fullmatch(r"[0-9a-f]{40}", m["git_commit"])
