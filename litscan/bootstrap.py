@@ -28,7 +28,15 @@ given row order) with the same float operations (``acc += value · float(u)``), 
 bit-identical sums.
 
 Reuse: :func:`shared_weights` hashes a population once; its :meth:`SharedWeights.group_sums`
-evaluates any number of statistics (per stratum, leave-one-out, ...) on the same resamples.
+evaluates any number of statistics (per stratum, leave-one-out, ...) on the same resamples::
+
+    sw = bootstrap.shared_weights(works["id"], n_resamples=1000, seed=0)
+    pos = sw.positions(rows["work_id"])                   # each row's work, once per row set
+    num = sw.group_sums(pos, codes, rows["x"].to_numpy(), n_groups)   # (1000, n_groups)
+    den = sw.group_sums(pos, codes, rows["m"].to_numpy(), n_groups)
+    share_reps = num / den                                # paired with litscan.aggregate's
+
+The point estimate (every weight 1) is ``np.bincount(codes, values, n_groups)``.
 """
 
 from __future__ import annotations
