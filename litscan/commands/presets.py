@@ -7,9 +7,9 @@ import argparse
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "presets", help="list claim presets (queries/*.toml)", description=__doc__.splitlines()[0]
+        "presets", help="list the claim presets (shipped, or --dir / LITSCAN_QUERIES)", description=__doc__.splitlines()[0]
     )
-    p.add_argument("--dir", help="preset folder (default: LITSCAN_QUERIES, then ./queries)")
+    p.add_argument("--dir", help="preset folder (default: LITSCAN_QUERIES, then the presets shipped with litscan)")
     p.set_defaults(func=run)
 
 

@@ -20,11 +20,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "run",
         help="evaluate claim presets and write HTML reports",
-        description="Evaluate the claims of query presets (queries/*.toml) and write a report "
+        description="Evaluate the claims of query presets (the shipped ones, or any .toml file) and write a report "
         "with numbers, intervals and verdicts.",
     )
-    p.add_argument("presets", nargs="*", metavar="PRESET", help="preset file or name in queries/")
-    p.add_argument("--all", action="store_true", help="run every preset in queries/")
+    p.add_argument("presets", nargs="*", metavar="PRESET", help="preset file, or the name of a shipped preset (`litscan presets` lists them)")
+    p.add_argument("--all", action="store_true", help="run every preset in the presets folder (LITSCAN_QUERIES or the shipped ones)")
     p.add_argument(
         "--offline",
         action="store_true",

@@ -23,11 +23,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="country shares (whole/fractional counting) with bootstrap intervals, as CSV",
         description=__doc__.splitlines()[0],
     )
-    p.add_argument("input", metavar="INPUT", help="works JSONL(.gz), tidy-table folder/parquet, "
-                   "or @fixture / @venues / @counts")
+    p.add_argument("input", metavar="INPUT", help="a tables folder (ingest/fetch --out), works "
+                   "JSONL(.gz), a parquet table, or @fixture / @venues / @counts")
     p.add_argument("--by", default="country", help="comma list: country, year, label or any "
                    "works column (default: country)")
-    p.add_argument("--counting", default="fractional", choices=["whole", "fractional", "both"])
+    p.add_argument("--counting", default="fractional", choices=["whole", "fractional", "both"],
+                   help="whole: 1 per country on a work; fractional: a work's 1 split over its "
+                   "authors' countries (Leiden); both: one set of rows each")
     p.add_argument("--country-source", default="authorships", choices=["authorships",
                    "institutions"], help="authorships[].countries (default) or institution "
                    "country codes")
@@ -35,12 +37,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "field, topic, domain (OpenAlex primary topic) or a work_labels parquet file")
     p.add_argument("--top", type=float, default=None, help="restrict to the top x share by "
                    "citations within year (e.g. 0.10); ties split fractionally (Leiden)")
-    p.add_argument("--unknown", default="report", choices=["report", "include"])
+    p.add_argument("--unknown", default="report", choices=["report", "include"],
+                   help="works without any country: report them as an 'unknown' row outside "
+                   "the denominator, or include them as a pseudo-country")
     p.add_argument("--truncated", default="flag", choices=["flag", "exclude"],
                    help="works with truncated author lists: flag (n_truncated column) or exclude")
     p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (0 = none)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--min-works", type=int, default=aggregate.DEFAULT_MIN_WORKS)
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (0..2^32-1)")
+    p.add_argument("--min-works", type=int, default=aggregate.DEFAULT_MIN_WORKS,
+                   help="rows with fewer works are flagged low_n")
     p.add_argument("--out", required=True, help="output CSV file ('-' for stdout)")
     p.set_defaults(func=run)
 
