@@ -158,6 +158,11 @@ def _check_counting(counting: str, where: str) -> list[str]:
 def _need(frame: pl.DataFrame | None, cols: Iterable[str], table: str, where: str) -> None:
     if frame is None:
         raise UsageError(f"{where}: needs the {table} table", hint=f"pass {table}=...")
+    if isinstance(frame, pl.LazyFrame):  # the tables folder's frames are lazy
+        raise UsageError(
+            f"{where}: the {table} table is a polars LazyFrame; this function takes DataFrames",
+            hint=f"pass {table}.collect() (litscan.shares and litscan.run_preset take lazy tables)",
+        )
     missing = [c for c in cols if c not in frame.columns]
     if missing:
         raise InputDataError(

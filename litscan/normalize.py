@@ -442,7 +442,12 @@ def work_countries(
     ``source="authorships"`` uses OpenAlex's string-parsed ``authorships[].countries``;
     ``source="institutions"`` uses the countries of the authors' institutions. Works given in
     ``works`` that have no country (or no authors) get one row with a null ``country_code``.
+    Lazy frames (:func:`litscan.load_tables`) are collected first.
     """
+    if isinstance(authorships, pl.LazyFrame):
+        authorships = authorships.collect()
+    if isinstance(works, pl.LazyFrame):
+        works = works.collect()
     column = {"authorships": "countries", "institutions": "institution_countries"}.get(source)
     if column is None:
         raise UsageError(

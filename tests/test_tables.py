@@ -232,3 +232,25 @@ def test_cli_run_tables_subprocess(folder, tmp_path):
     )
     assert bad.returncode == 2
     assert bad.stderr.strip().count("\n") == 0 and "no such tables folder" in bad.stderr
+
+
+def test_functions_taking_tables_accept_lazy_frames_or_say_they_do_not(tmp_path):
+    from litscan import aggregate
+    from litscan.normalize import work_countries
+
+    auth = pl.DataFrame(
+        {"work_id": ["W0", "W1"], "countries": [["CN", "US"], ["DE"]]},
+        schema={"work_id": pl.Utf8, "countries": pl.List(pl.Utf8)},
+    )
+    assert work_countries(auth.lazy()).equals(work_countries(auth))
+    folder = write_tables(synthetic_tables(), tmp_path / "t")
+    t = load_tables(folder)
+    with pytest.raises(UsageError, match="work_countries table is a polars LazyFrame"):
+        aggregate.country_shares(t.work_countries, n_resamples=0)
+    eager = aggregate.country_shares(t.work_countries.collect(), n_resamples=0)
+    via_api = litscan.shares(t, resamples=0)  # takes the lazy tables itself
+
+    def cn(df: pl.DataFrame) -> float:
+        return df.filter(pl.col("country_code") == "CN").get_column("share").item()
+
+    assert cn(eager) == pytest.approx(cn(via_api)) == pytest.approx(_hand_share(list(range(N))))
