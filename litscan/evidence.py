@@ -129,10 +129,26 @@ def embedded_evidence(preset: Preset, *, need_classifier: bool | None = None) ->
     return out
 
 
-def _client(settings: Any):
+def _client(settings: Any, *, cache_only: bool = False):
+    """An OpenAlex client; with ``cache_only`` its session refuses every request, so only
+    complete cached results can be read (the cache key keeps the configured base URL)."""
     from litscan.openalex import OpenAlexClient
 
-    return OpenAlexClient(settings)
+    if not cache_only:
+        return OpenAlexClient(settings)
+    import requests
+
+    class _NoNetwork(requests.adapters.BaseAdapter):
+        def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+            raise requests.ConnectionError("source = 'cache': no network requests are made")
+
+        def close(self) -> None:
+            pass
+
+    session = requests.Session()
+    session.mount("http://", _NoNetwork())
+    session.mount("https://", _NoNetwork())
+    return OpenAlexClient(settings.with_(max_retries=0), session=session)
 
 
 # --------------------------------------------------------------------------------------------
@@ -485,14 +501,12 @@ def live_evidence(
     ``counts``: full-population country counts (group_by) for every claim side OpenAlex can
     select; ``records``: the works (all, or a seeded sample stratified by year) where a number
     needs work records (see :mod:`litscan.plan`)."""
-    if cache_only:
-        settings = settings.with_(base_url="http://127.0.0.1:9", max_retries=0)
     lf = plan.live_formulation(preset)
     out: dict[str, Evidence] = {}
     urls: list[str] = []
     src = "cache" if cache_only else "live"
     try:
-        with _client(settings) as client:
+        with _client(settings, cache_only=cache_only) as client:
             ev = _population_evidence(lf, client, settings, src, urls)
             if ev is not None:
                 out["counts"] = ev

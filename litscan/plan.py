@@ -450,11 +450,10 @@ def works_queries(lf: LiveFormulation, year_counts: Mapping[int, int] | None) ->
         ]
     total = sum(year_counts.values())
     limit = p.live.max_works or FULL_FETCH_LIMIT
-    n = p.live.sample
-    if n is None and total <= limit:
+    n = min(p.live.sample or MAX_SAMPLE, limit)
+    if total <= n:  # the whole population costs no more than the sample: fetch it all
         return [Query(kind="works", filter=lf.sample_filter(),
                       purpose=f"all {total:,} works of the population", claims=claims)]
-    n = min(n or MAX_SAMPLE, limit)
     alloc = allocate_sample(year_counts, n)
     seed = p.live.seed
     return [

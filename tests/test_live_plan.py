@@ -17,6 +17,7 @@ from fake_openalex import FakeOpenAlex
 from litscan import plan
 from litscan.cli import main
 from litscan.config import resolve_settings
+from litscan.errors import LitscanError
 from litscan.presets import list_presets, load_preset, parse_preset
 from litscan.run import plan_preset, run_preset
 
@@ -127,6 +128,18 @@ def test_allocate_sample_is_proportional_and_exact():
     assert plan.allocate_sample({2020: 5, 2021: 0}, 100) == {2020: 5, 2021: 0}
 
 
+def test_works_are_fetched_in_full_up_to_the_sample_size_else_sampled_by_year():
+    import tomllib
+
+    text = FLAG_PRESET + "\n[live]\nsample = 100\nseed = 7\n"
+    lf = plan.live_formulation(parse_preset(tomllib.loads(text), "x.toml"))
+    full = plan.works_queries(lf, {2000: 60, 2001: 40})
+    assert [q.kind for q in full] == ["works"] and "publication_year:2000-2025" in full[0].filter
+    sampled = plan.works_queries(lf, {2000: 600, 2001: 400})
+    assert [(q.year, q.sample, q.seed) for q in sampled] == [(2000, 60, 7), (2001, 40, 7)]
+    assert all(f"publication_year:{q.year}" in q.filter for q in sampled)
+
+
 def test_live_specs_are_validated():
     import tomllib
 
@@ -234,3 +247,13 @@ def test_surveillance_preset_answers_live_on_the_fixture_works(tmp_path, raw_wor
         if r.primary is not None:
             assert r.primary.basis
     assert any("live formulation" in n for n in res.evaluation.notes)
+    # the same run from the cache only: no server, same numbers
+    again = run_preset(p, source="cache", settings=settings)
+    assert again.verdicts() == verdicts
+    assert [r.primary and r.primary.diff for r in again.results] == [
+        r.primary and r.primary.diff for r in res.results
+    ]
+    other = replace(p, claims=p.claims[:1], live=replace(p.live, seed=p.live.seed + 1,
+                                                           sample=5))
+    with pytest.raises(LitscanError, match="not in the cache"):
+        run_preset(other, source="cache", settings=settings)
