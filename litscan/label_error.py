@@ -29,15 +29,15 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, replace
 from functools import cache
 from importlib import resources
 
 import polars as pl
 
 from litscan.errors import InputDataError, UsageError
-from litscan.verdicts import decide
+from litscan.verdicts import NOT_TESTABLE, decide
 
 __all__ = [
     "LabelQuality",
@@ -47,6 +47,7 @@ __all__ = [
     "corrected_share",
     "side_shares",
     "records_side",
+    "records_claim_row",
     "label_error",
     "ASSUMPTION",
 ]
@@ -224,6 +225,56 @@ def records_side(
     return side_shares(work_countries, universe, flagged, country or "", counting, label)
 
 
+def records_claim_row(
+    claim,
+    label_specs: Mapping[str, str],
+    works: pl.DataFrame,
+    work_countries: pl.DataFrame,
+    work_labels: pl.DataFrame | None,
+    *,
+    side_where: Callable,
+    counting: str,
+    subset: pl.DataFrame | None,
+    lo: float | None,
+    hi: float | None,
+    verdict: str | None,
+    summary: Mapping | None = None,
+) -> dict | None:
+    """The label-error row of a records claim (None when no side rests on an audited label).
+
+    ``claim`` has sides ``a`` and ``b`` (``country, label, top, value, is_constant``; a preset
+    :class:`~litscan.presets.Claim`); ``label_specs``: preset label name -> spec;
+    ``side_where(side)``: the side's works filter (called with the label removed); ``subset``:
+    the highly-cited frame of top sides; ``lo, hi, verdict``: the claim's primary interval and
+    verdict."""
+    quality = qualities(label_specs, summary)
+    sides = (claim.a, claim.b)
+    if not any(s.label in quality for s in sides if s.label):
+        return None
+
+    def shares(s) -> SideShares:
+        if s.is_constant:
+            return SideShares(float(s.value))
+        return records_side(
+            works,
+            work_countries,
+            work_labels,
+            country=s.country,
+            label=s.label,
+            where=side_where(replace(s, label=None)),
+            subset=subset if s.top else None,
+            counting=counting,
+        )
+
+    row = label_error(
+        shares(claim.a), shares(claim.b), claim.op, quality, lo=lo, hi=hi, verdict=verdict
+    )
+    if row is not None:
+        row["counting"] = counting
+        row["source"] = next(iter(quality.values())).source
+    return row
+
+
 def _corrected_diff(a: SideShares, b: SideShares, pa: float | None, pb: float | None) -> float:
     sa = a.share if pa is None else corrected_share(a.share, a.background, pa)
     sb = b.share if pb is None else corrected_share(b.share, b.background, pb)
@@ -311,7 +362,7 @@ def label_error(
         row["verdicts_over_precision_interval"] = sorted(per_end)
         if verdict is not None:
             row["verdict"] = verdict
-            row["survives"] = per_end == {verdict}
+            row["survives"] = None if verdict == NOT_TESTABLE else per_end == {verdict}
     return row
 
 
