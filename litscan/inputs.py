@@ -8,7 +8,9 @@ An input is one of:
 * a single **parquet table**: authorships, work_countries, or an aggregate count table;
 * raw **OpenAlex works**: JSON lines (``.gz`` allowed), a JSON array or one API page;
 * an **embedded data set**: ``@fixture``, ``@venues``, ``@counts``;
-* a :class:`litscan.tables.Tables` or :class:`litscan.normalize.Tables` object (library use).
+* a :class:`litscan.tables.Tables` or :class:`litscan.normalize.Tables` object (library use);
+* a :class:`litscan.run.RunResult`: the records its claims rest on, restricted to the preset's
+  population (years, venues, AI scope), with their labels (``label`` = ``classifier:llm``, ...).
 
 :func:`load_input` returns a dict of eager frames with keys ``works``, ``work_countries``,
 ``work_topics``, ``work_labels`` (``None`` when absent) and, for count tables, only ``counts``.
@@ -73,6 +75,26 @@ def _from_tables(t: Any, source: str) -> dict[str, pl.DataFrame | None]:
     return {k: frames[k] for k in ("works", "work_countries", "work_labels", "work_topics")}
 
 
+def _from_run(res: Any, source: str) -> dict[str, pl.DataFrame | None]:
+    from litscan.claims import records_population
+
+    ev = res.evaluation.evidence.get("records")
+    if ev is None or ev.works is None:
+        raise InputDataError(
+            f"run of {res.preset.name}: no record-level evidence (its claims rest on counts)",
+            hint="shares of a run need record-level claims; use @counts for the aggregates",
+        )
+    if source != "authorships":
+        raise UsageError(
+            "a run's records carry work_countries only: use country source authorships"
+        )
+    works, wc = records_population(res.preset, ev)
+    labels = ev.work_labels
+    if labels is not None:
+        labels = labels.join(works.select(pl.col("id").alias("work_id")), on="work_id", how="semi")
+    return {"works": works, "work_countries": wc, "work_labels": labels, "work_topics": None}
+
+
 def _from_normalized(t: Any, source: str) -> dict[str, pl.DataFrame | None]:
     from litscan.normalize import work_countries
 
@@ -125,6 +147,8 @@ def load_input(spec: Any, country_source: str = "authorships") -> dict[str, pl.D
         )
     if isinstance(spec, Tables):
         return _from_tables(spec, country_source)
+    if hasattr(spec, "evaluation") and hasattr(spec, "manifest"):  # a RunResult
+        return _from_run(spec, country_source)
     if isinstance(spec, Normalized):
         return _from_normalized(spec, country_source)
     if not isinstance(spec, str | Path):

@@ -181,6 +181,10 @@ def test_work_labels_kind_matches_a_hand_computation(folder, tmp_path):
     assert row["lo"] < row["diff"] < row["hi"]
     assert row["verdict"] == "supported"  # expected is +0.21; its interval excludes 0
     assert res.manifest["data_source"] == "tables"
+    # dig deeper: the run's own records, cut by label, give the same share as the claim's side A
+    s = litscan.shares(res, by="country,label", resamples=0)
+    cn = s.filter((pl.col("country_code") == "CN") & (pl.col("label") == "work_labels:llm"))
+    assert cn.get_column("share").item() == pytest.approx(_hand_share(llm), abs=1e-12)
     # a label name that the folder does not have selects no works: not testable, not an error
     other = tmp_path / "q.toml"
     other.write_text(PRESET.replace("work_labels:llm", "work_labels:nothing"), encoding="utf-8")
