@@ -161,3 +161,75 @@ def test_records_side_with_where_subset_and_constant():
     m = flagged & (tw > 0)
     assert t.share == pytest.approx((tw[m] * cn[m]).sum() / tw[m].sum())
     assert le.records_side(works, wc, None, country=None, value=0.25).share == 0.25
+
+
+def test_records_claim_row_from_a_claim():
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class S:  # the fields of a preset Side that the row reads
+        country: str | None = None
+        label: str | None = None
+        top: bool = False
+        value: float | None = None
+
+        @property
+        def is_constant(self) -> bool:
+            return self.value is not None
+
+    @dataclass(frozen=True)
+    class Claim:
+        a: S
+        b: S
+        op: str = ">"
+
+    wc, universe, flag, precision, _, cn, flagged = _synthetic(
+        n_true=300, n_other=3000, fp_rate=0.1
+    )
+    works = universe.select(pl.col("work_id").alias("id"))
+    labels = flag.with_columns(pl.lit("face").alias("label"), pl.lit(True).alias("flag"))
+    summary = {
+        "labels": {
+            "face_recognition": {
+                "strict": {"precision": 0.6, "precision_lo": 0.5, "precision_hi": 0.7}
+            }
+        }
+    }
+    claim = Claim(S("CN", "face"), S("CN"))
+    row = le.records_claim_row(
+        claim,
+        {"face": "classifier:face_recognition"},
+        works,
+        wc,
+        labels,
+        side_where=lambda s: None,
+        counting="fractional",
+        subset=None,
+        lo=0.1,
+        hi=0.3,
+        verdict="supported",
+        summary=summary,
+    )
+    assert row["diff_observed"] == pytest.approx(cn[flagged].mean() - cn.mean())
+    assert row["labels"] == ["face_recognition"] and row["survives"] is True
+    u = cn[~flagged].mean()
+    assert row["diff_corrected"] == pytest.approx((cn[flagged].mean() - 0.4 * u) / 0.6 - cn.mean())
+    # a claim on labels that were not audited has no row
+    other = Claim(S("CN", "vision"), S("US", "vision"))
+    assert (
+        le.records_claim_row(
+            other,
+            {"vision": "venue_field:CV"},
+            works,
+            wc,
+            labels,
+            side_where=lambda s: None,
+            counting="fractional",
+            subset=None,
+            lo=0.1,
+            hi=0.2,
+            verdict="supported",
+            summary=summary,
+        )
+        is None
+    )
