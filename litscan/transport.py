@@ -235,10 +235,10 @@ def bounded_get(
         except BodyReadError:
             if watchdog.expired:
                 raise DeadlineExceeded(
-                    f"the body did not arrive within {total:g} s") from None
+                    f"the answer did not arrive completely within {total:g} s") from None
             raise
         if watchdog.expired and clock() - start > total:
-            raise DeadlineExceeded(f"the body did not arrive within {total:g} s")
+            raise DeadlineExceeded(f"the answer did not arrive completely within {total:g} s")
         return Response(status=resp.status_code, reason=resp.reason or "", headers=resp.headers,
                         body=body, url=resp.url)
     finally:

@@ -58,6 +58,7 @@ SCENARIOS: dict[str, str] = {
     "cursor-repeat": "next_cursor is always the same string (works and group_by)",
     "no-new-ids": "the cursor advances but every page repeats the first page's works",
     "trickle": "a 200 whose body arrives one byte every 0.2 s",
+    "trickle-headers": "a status line, then the headers one byte every 0.2 s",
     "gzip-bomb": "a 200 with Content-Encoding: gzip that expands to 128 MiB",
     "redirect-loop": "302 to the same URL, forever",
     "group-five": "group_by pages whose first group has count \"five\"",
@@ -606,6 +607,16 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         if name == "deep-json":
             self._send(200, b"[" * 100_000 + b"]" * 100_000)
+            return True
+        if name == "trickle-headers":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            self.wfile.flush()
+            for _ in range(1000):
+                if fake._stop.wait(0.2):
+                    break
+                self.wfile.write(b"X")
+                self.wfile.flush()
+            self.close_connection = True
             return True
         if name == "trickle":
             body = json.dumps(fake.answer(path, params)).encode()

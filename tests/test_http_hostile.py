@@ -303,6 +303,15 @@ def test_trickling_server_hits_the_deadline(raw_works, tmp_path):
     assert_no_key(proc.stdout, proc.stderr, root=tmp_path)
 
 
+def test_trickled_headers_hit_the_deadline_too(server, tmp_path):
+    settings = resolve_settings(f"{server.url}/s/trickle-headers", max_requests_per_second=None,
+                                max_retries=0, timeout=(1.0, 1.0), deadline=1.5)
+    t0 = time.monotonic()
+    with OpenAlexClient(settings) as client, pytest.raises(OpenAlexError, match="deadline"):
+        client.get_json("works?per_page=1")
+    assert time.monotonic() - t0 < 5  # each header byte comes within the 1 s read timeout
+
+
 # --- the cache ----------------------------------------------------------------------------------
 def _complete_cache(server, tmp_path):
     with OpenAlexClient(resolve_settings(server.url, max_requests_per_second=None)) as client:
