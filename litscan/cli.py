@@ -16,7 +16,7 @@ import re
 import sys
 
 from litscan import __version__, commands
-from litscan.errors import LitscanError
+from litscan.errors import LitscanError, install_log_scrubber
 
 _ROLE = re.compile(r":[a-z]+:`~?([^`<]+?)(?:\s*<[^>]*>)?`")  # :func:`x`, :class:`~a.B`
 _LITERAL = re.compile(r"``([^`]+)``")
@@ -99,6 +99,7 @@ def _configure_logging(args: argparse.Namespace) -> int:
     if getattr(args, "quiet", False):
         level = logging.ERROR
     logging.basicConfig(format="litscan: %(message)s", stream=sys.stderr)
+    install_log_scrubber()  # no log line of any module carries the key
     logger = logging.getLogger("litscan")
     previous = logger.level
     logger.setLevel(level)

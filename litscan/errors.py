@@ -26,6 +26,7 @@ before it is put into an error, a log line, the cache, a manifest or a report.
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import re
 from collections.abc import Iterable
@@ -46,6 +47,7 @@ __all__ = [
     "redact",
     "scrub",
     "register_secret",
+    "install_log_scrubber",
 ]
 
 _SECRET_PARAMS = re.compile(
@@ -114,6 +116,23 @@ def scrub(text: object, secrets: Iterable[str] = ()) -> str:
     out = _SECRET_PARAMS.sub(r"\1***", out)
     out = _BEARER.sub(r"\1***", out)
     return _AUTH_HEADER.sub(r"\1***", out)
+
+
+class _ScrubFilter(logging.Filter):
+    """Scrub every log record (message and arguments) before a handler writes it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = scrub(record.getMessage())
+        record.args = None
+        return True
+
+
+def install_log_scrubber() -> None:
+    """Attach the scrubber to every handler of the root logger (idempotent); the CLI calls it
+    after configuring logging, so no log line of any module can carry the key."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _ScrubFilter) for f in handler.filters):
+            handler.addFilter(_ScrubFilter())
 
 
 def redact(text: object) -> str:

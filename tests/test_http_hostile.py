@@ -33,7 +33,7 @@ from litscan.openalex import OpenAlexClient, count_by, fetch, plan_query, proven
 REPO = Path(__file__).resolve().parents[1]
 KEY = "sk-hostile-Q7zX2pLm9"
 FLT = "publication_year:2020"
-FAST = ["--retries", "2", "--backoff", "0.01", "--max-rps", "0", "--quiet"]
+FAST = ["--retries", "2", "--backoff", "0.01", "--max-rps", "0"]  # not --quiet: logs checked
 
 
 def key_forms(key: str = KEY) -> list[str]:

@@ -8,7 +8,7 @@ import math
 import sys
 
 from litscan.config import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_PER_PAGE, Settings, resolve_settings
-from litscan.errors import UsageError, scrub
+from litscan.errors import UsageError, install_log_scrubber
 
 
 def add_connection_options(p: argparse.ArgumentParser) -> None:
@@ -46,22 +46,6 @@ def check_range(option: str, value: float | int | None, lo: float, hi: float, *,
     if not ok:
         kind = "an integer" if integer else "a number"
         raise UsageError(f"{option}: expected {kind} in {lo:g}..{hi:g}, got {value!r}")
-
-
-class _ScrubFilter(logging.Filter):
-    """Scrub every log record (message and arguments) before any handler writes it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = scrub(record.getMessage())
-        record.args = None
-        return True
-
-
-def install_log_scrubber() -> None:
-    """Attach the scrubber to every handler of the root logger (idempotent)."""
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, _ScrubFilter) for f in handler.filters):
-            handler.addFilter(_ScrubFilter())
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
