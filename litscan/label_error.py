@@ -49,6 +49,8 @@ __all__ = [
     "records_side",
     "records_claim_row",
     "label_error",
+    "describe",
+    "survives_cell",
     "ASSUMPTION",
 ]
 
@@ -364,6 +366,44 @@ def label_error(
             row["verdict"] = verdict
             row["survives"] = None if verdict == NOT_TESTABLE else per_end == {verdict}
     return row
+
+
+def describe(row: Mapping | None) -> str:
+    """One sentence for a report: the difference with the label corrected and whether the
+    verdict survives (empty for None)."""
+    if not row:
+        return ""
+    labs = ", ".join(
+        f"{lab} precision {p[0]:.2f} [{p[1]:.2f}, {p[2]:.2f}]"
+        for lab, p in row["precision"].items()
+    )
+    text = (
+        f"Label error ({labs}; {row.get('source', 'audit')}): A − B {row['diff_observed'] * 100:+.1f}"
+        f" points as flagged, {row['diff_corrected'] * 100:+.1f} with the label corrected"
+        f" ({row['diff_corrected_min'] * 100:+.1f} to {row['diff_corrected_max'] * 100:+.1f} over"
+        " the precision interval)"
+    )
+    if "lo_corrected_min" in row:
+        text += (
+            f"; corrected interval [{row['lo_corrected'] * 100:+.1f}, {row['hi_corrected'] * 100:+.1f}],"
+            f" widest [{row['lo_corrected_min'] * 100:+.1f}, {row['hi_corrected_max'] * 100:+.1f}]"
+        )
+    if row.get("survives") is True:
+        text += "; the verdict survives the label's error"
+    elif row.get("survives") is False:
+        text += (
+            "; the verdict does NOT survive the label's error (corrected verdicts: "
+            + ", ".join(row["verdicts_over_precision_interval"])
+            + ")"
+        )
+    return text + f". Assumes {row['assumption']}."
+
+
+def survives_cell(row: Mapping | None) -> str:
+    """Short table cell: ``survives`` / ``does not survive`` / ``-`` (no audited label)."""
+    if not row or row.get("survives") is None:
+        return "-"
+    return "survives" if row["survives"] else "does not survive"
 
 
 def _direction(observed: float, corrected: float) -> str:

@@ -233,3 +233,16 @@ def test_records_claim_row_from_a_claim():
         )
         is None
     )
+
+
+def test_describe_and_cell():
+    a = le.SideShares(0.40, 0.20, "surveillance")
+    b = le.SideShares(0.30)
+    q = le.LabelQuality("surveillance", 0.8, 0.7, 0.9)
+    row = le.label_error(a, b, ">", {"surveillance": q}, lo=0.05, hi=0.15, verdict="supported")
+    text = le.describe(row)
+    assert "surveillance precision 0.80 [0.70, 0.90]" in text and "survives" in text
+    assert le.survives_cell(row) == "survives" and le.survives_cell(None) == "-"
+    bad = le.label_error(a, b, ">", {"surveillance": q}, lo=-0.01, hi=0.15, verdict="supported")
+    assert le.survives_cell(bad) == "does not survive" and "does NOT survive" in le.describe(bad)
+    assert le.describe(None) == ""
