@@ -28,6 +28,7 @@ import polars as pl
 
 from litscan import aggregate as ag
 from litscan.errors import InputDataError, UsageError
+from litscan.filters import and_filters
 from litscan.presets import Claim, LabelDef, Preset, Side
 from litscan.results import ClaimResult, Estimate, Evaluation, Evidence
 from litscan.verdicts import (
@@ -97,7 +98,7 @@ def openalex_filter(preset: Preset, side: Side | None = None, *, year: int | Non
         lf = label_filter(preset.labels[side.label])
         if lf:
             parts.append(lf)
-    return ",".join(parts)
+    return and_filters(*parts)
 
 
 def live_command(preset: Preset, claim: Claim) -> str:
