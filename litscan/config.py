@@ -10,6 +10,8 @@ cache directory    ``LITSCAN_CACHE``           ``./cache``
 presets folder     ``LITSCAN_QUERIES``         the presets shipped in the package
 Chromium           ``BROWSER_PATH``            ``chromium`` & co. on ``PATH`` (figure export)
 Spark's Python     ``PYSPARK_PYTHON``          this interpreter (``ingest --engine spark``)
+labels cache       ``LITSCAN_LABELS_CACHE``    ``$LITSCAN_CACHE/labels`` (or ``--cache-dir``), else
+                                               ``$XDG_CACHE_HOME`` or ``~/.cache``, ``/litscan/labels``
 =================  ==========================  ==============================================
 
 The API key is kept out of ``repr()`` so it cannot leak through a log line or a traceback.
@@ -143,6 +145,13 @@ class Settings:
     browser_path: str | None = None
     #: the Python Spark's executors run (``ingest --engine spark``)
     spark_python: str = sys.executable
+    #: classifier labels of the embedded papers (:mod:`litscan.labelcache`); None = cache_dir/labels
+    labels_dir: Path | None = None
+
+    @property
+    def labels_cache_dir(self) -> Path:
+        """Where :mod:`litscan.labelcache` keeps computed classifier labels."""
+        return Path(self.labels_dir) if self.labels_dir is not None else self.cache_dir / "labels"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", check_base_url(self.base_url))
@@ -178,6 +187,17 @@ def debug_enabled() -> bool:
     return os.environ.get("LITSCAN_DEBUG", "").strip().lower() in ("1", "true", "yes")
 
 
+def _labels_dir(cache: str | os.PathLike | None) -> Path | None:
+    """``LITSCAN_LABELS_CACHE``; else None (= ``<cache>/labels``) when a cache folder was given;
+    else the user cache folder, so every working directory and notebook shares the labels."""
+    if os.environ.get("LITSCAN_LABELS_CACHE"):
+        return Path(os.environ["LITSCAN_LABELS_CACHE"])
+    if cache:
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "litscan" / "labels"
+
+
 def resolve_settings(
     base_url: str | None = None,
     api_key: str | None = None,
@@ -192,6 +212,8 @@ def resolve_settings(
     url = base_url or os.environ.get("LITSCAN_OPENALEX_URL") or DEFAULT_BASE_URL
     key = api_key or os.environ.get("OPENALEX_API_KEY") or None
     cache = cache_dir or os.environ.get("LITSCAN_CACHE") or DEFAULT_CACHE_DIR
+    if overrides.get("labels_dir") is None:
+        overrides["labels_dir"] = _labels_dir(cache_dir or os.environ.get("LITSCAN_CACHE"))
     timeout = overrides.pop("timeout", None)
     if isinstance(timeout, int | float) and not isinstance(timeout, bool):
         timeout = (float(timeout), float(timeout))

@@ -11,15 +11,14 @@
   ``work_topics/`` (``subfield:``, ``field:``, ``topic:``) and, when the works carry titles and
   abstracts, litscan's classifiers.
 
-Classifier labels of the embedded papers are computed once per process and reused by every preset
-of ``litscan run --all``.
+Classifier labels of the embedded papers are computed once per model (kept on disk by
+:mod:`litscan.labelcache`) and reused by every preset, process and notebook kernel.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -46,26 +45,22 @@ log = logging.getLogger("litscan.evidence")
 TOPIC_KINDS = frozenset({"subfield", "field", "topic"})
 
 
-@lru_cache(maxsize=4)
 def classifier_labels(key: str = "venues") -> tuple[pl.DataFrame | None, str]:
     """work_labels (label = ``classifier:<name>``) for the embedded venue papers, and a note.
 
-    Computed once per process. Returns ``(None, reason)`` when the model is not available.
+    Classified once per model and rule version and kept on disk (:mod:`litscan.labelcache`:
+    the shipped prebuilt file when its key matches, else the labels cache folder, else computed
+    now and stored there); kept in memory per key. Returns ``(None, reason)`` when the model
+    is not available.
     """
-    from litscan import datasets
-
     try:
-        from litscan import classify
+        from litscan import labelcache
 
-        model = classify.load_model()
+        wl, origin = labelcache.venue_labels()
     except (ImportError, SyntaxError, ModelError, OSError) as exc:
         return None, f"litscan's classifier model is not available ({exc})"
-    t = datasets.load_venue_papers(with_countries_only=True)
-    df = t.works.select("id", "title", "abstract")
-    pred = classify.predict(df, model=model)
-    wl = classify.to_work_labels(pred)
-    wl = wl.with_columns((pl.lit("classifier:") + pl.col("label")).alias("label"))
-    return wl.filter(pl.col("flag")), ""
+    log.info("classifier labels of the embedded papers: %s", origin)
+    return wl, ""
 
 
 def _venue_version() -> str:

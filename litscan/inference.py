@@ -13,7 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -26,12 +26,12 @@ from litscan.labels import (
     LLM_TERMS,
     RULE_LABELS,
     TASK_LABELS,
-    document_text,
     llm_context_hits,
     normalize_text,
     surveillance_terms,
     term_regex,
 )
+from litscan.textfeatures import any_term, document_texts
 from litscan.textmodel import TopicClassifier
 
 __all__ = [
@@ -47,14 +47,18 @@ __all__ = [
 MODEL_PATH = Path(str(resources.files("litscan").joinpath("data/models/topics.npz")))
 
 
-@cache
-def _load_cached(path: str) -> TopicClassifier:
+@lru_cache(maxsize=8)
+def _load_cached(path: str, size: int, mtime_ns: int) -> TopicClassifier:
     return TopicClassifier.load(path)
 
 
 def load_model(path: str | Path | None = None) -> TopicClassifier:
-    """The shipped model (cached per path; package data, no network)."""
-    return _load_cached(str(Path(path) if path else MODEL_PATH))
+    """The shipped model (cached per path and file version; package data, no network)."""
+    p = Path(path) if path else MODEL_PATH
+    if not p.is_file():
+        return TopicClassifier.load(p)  # raises the one-line ModelError
+    st = p.stat()  # a rewritten model file (retraining) is loaded again, never the old one
+    return _load_cached(str(p), st.st_size, st.st_mtime_ns)
 
 
 # -- input ----------------------------------------------------------------------------------
@@ -119,7 +123,9 @@ def rule_hits(texts: Sequence[str]) -> dict[str, np.ndarray]:
     """Rule label -> boolean array: does a (normalised) text contain one of the label's terms."""
     rx, owner = _rule_matcher()
     out = {lab: np.zeros(len(texts), dtype=bool) for lab in ("llm", *TASK_LABELS)}
-    for i, t in enumerate(texts):
+    # one Aho-Corasick pass finds the texts with any term; the regex runs on those only
+    for i in np.flatnonzero(any_term(texts, owner)):
+        t = texts[i]
         for term in set(rx.findall(t)):
             for lab in owner[term]:
                 out[lab][i] = True
@@ -169,10 +175,7 @@ def predict(df, model: TopicClassifier | None = None) -> pl.DataFrame:
             ) from exc
     df = _check_columns(df, "predict() input")
     model = model or load_model()
-    texts = [
-        document_text(t, a)
-        for t, a in zip(df["title"].to_list(), df["abstract"].to_list(), strict=True)
-    ]
+    texts = document_texts(df["title"], df["abstract"])  # = document_text(t, a) per row
     proba = model.predict_proba_documents(texts) if texts else np.zeros((0, len(model.labels)))
     flags = proba >= model.thresholds_
     cols: dict[str, np.ndarray] = {}

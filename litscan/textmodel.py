@@ -47,6 +47,7 @@ from sklearn.model_selection import StratifiedKFold
 from litscan.errors import ModelError, UsageError
 from litscan.fileio import atomic_path
 from litscan.labels import LEARNED_LABELS, document_text, normalize_text
+from litscan.textfeatures import hashed_ngram_counts
 
 __all__ = ["TopicClassifier", "best_f1_threshold", "as_documents", "FORMAT_VERSION", "SEED"]
 
@@ -153,7 +154,8 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         )
 
     def _counts(self, texts: Sequence[str]) -> sp.csr_matrix:
-        return self._hasher().transform(texts).tocsr()
+        # the same matrix as self._hasher().transform(texts), hashed on whole arrays
+        return hashed_ngram_counts(texts, self.n_features, tuple(self.ngram_range))
 
     def _tfidf(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         X = counts.copy()
