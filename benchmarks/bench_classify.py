@@ -5,8 +5,17 @@
 Compares litscan's pipeline (normalised text, hashed 1-2-grams with a split() analyzer, tf-idf,
 liblinear LR per label) with a plain baseline: sklearn CountVectorizer(1-2-grams) +
 LogisticRegression (lbfgs) per label on raw text. Both train one model per learned label on the
-arXiv training split and predict the test split. The last line is
-``speedup_vs_countvec_lr: X.XX`` = baseline (train + predict) time / litscan (train + predict) time.
+arXiv training split and predict the test split; ``speedup_vs_countvec_lr: X.XX`` = baseline
+(train + predict) time / litscan (train + predict) time.
+
+Prediction speed (issue 15): the shipped model's ``predict`` (every label: learned, the ai head,
+rules, task model) against a plain scikit-learn pipeline on the same raw test texts,
+``HashingVectorizer`` (word 1-2-grams, 2**19 features) + ``TfidfTransformer`` (sublinear) +
+one-vs-rest liblinear ``LogisticRegression`` over the 5 learned labels, timed alternately (medians
+of 3 rounds; the pipeline is fitted on the training split first, not timed). In full mode the
+per-text Python path litscan used before (Python regex cleaning, scikit-learn hashing, a regex
+pass per text for the rules) is timed too. The last line is ``ratio_vs_sklearn_pipeline: X.XX``
+= litscan docs/s / pipeline docs/s (target >= 1).
 """
 
 from __future__ import annotations
@@ -18,10 +27,13 @@ import warnings
 import numpy as np
 import polars as pl
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import make_pipeline
 
 from litscan import classify as C
+from litscan import inference, textfeatures
 from litscan.labels import LEARNED_LABELS, document_text
 
 
@@ -103,6 +115,51 @@ def main() -> None:
         )
     speedup = (t_base_train + t_base_pred) / (t_ours_train + t_ours_pred)
     print(f"speedup_vs_countvec_lr: {speedup:.2f}")
+    ratio = prediction_speed(train, test, Y, raw, raw_test, shipped, smoke=args.smoke)
+    print(f"ratio_vs_sklearn_pipeline: {ratio:.2f}")
+
+
+def _python_path(df: pl.DataFrame, model) -> pl.DataFrame:
+    """``predict`` as before issue 15: per-text Python cleaning, scikit-learn hashing, the rule
+    regexes on every text (same numbers; only for timing)."""
+    saved = (inference.document_texts, inference.any_term, C.TopicClassifier._counts)
+    inference.document_texts = lambda ts, abs_: [
+        document_text(t, a) for t, a in zip(ts, abs_, strict=True)
+    ]
+    inference.any_term = lambda docs, terms: np.ones(len(docs), dtype=bool)
+    C.TopicClassifier._counts = lambda self, texts: self._hasher().transform(texts).tocsr()
+    try:
+        return C.predict(df, model)
+    finally:
+        inference.document_texts, inference.any_term, C.TopicClassifier._counts = saved
+
+
+def prediction_speed(train, test, Y, raw, raw_test, shipped, *, smoke: bool) -> float:
+    pipe = make_pipeline(
+        HashingVectorizer(n_features=2**19, ngram_range=(1, 2), alternate_sign=False, norm=None),
+        TfidfTransformer(sublinear_tf=True),
+        OneVsRestClassifier(LogisticRegression(solver="liblinear")),
+    ).fit(raw, Y)
+    df = test.select("id", "title", "abstract")
+    C.predict(df.head(100), shipped)  # warm: numba kernels loaded (compiled once, cached)
+    runs: dict[str, list[float]] = {"sklearn": [], "litscan": []}
+    for _ in range(1 if smoke else 3):
+        t0 = time.perf_counter()
+        pipe.predict_proba(raw_test)
+        runs["sklearn"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        C.predict(df, shipped)
+        runs["litscan"].append(time.perf_counter() - t0)
+    med = {k: float(np.median(v)) for k, v in runs.items()}
+    n = test.height
+    engine = "numba" if textfeatures.HAS_NUMBA else "numpy"
+    print(f"plain sklearn pipeline predict (5 labels): {n / med['sklearn']:,.0f} docs/s")
+    print(f"litscan predict, shipped model, every label ({engine}): {n / med['litscan']:,.0f} docs/s")
+    if not smoke:
+        t0 = time.perf_counter()
+        _python_path(df, shipped)
+        print(f"litscan predict, per-text Python path (before): {n / (time.perf_counter() - t0):,.0f} docs/s")
+    return med["sklearn"] / med["litscan"]
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ import polars as pl
 from litscan import tasks
 from litscan.errors import InputDataError
 from litscan.labels import (
+    LLM_CONTEXT_TERMS,
+    LLM_CUE_TERMS,
     LLM_TERMS,
     RULE_LABELS,
     TASK_LABELS,
@@ -132,6 +134,22 @@ def rule_hits(texts: Sequence[str]) -> dict[str, np.ndarray]:
     return out
 
 
+@cache
+def _llm_context_terms() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return tuple(map(normalize_text, LLM_CONTEXT_TERMS)), tuple(map(normalize_text, LLM_CUE_TERMS))
+
+
+def _llm_context(texts: Sequence[str]) -> np.ndarray:
+    """``llm_context_hits(texts)`` as an array; the regexes run only on texts where one
+    Aho-Corasick pass finds both a context term and a cue."""
+    ctx, cue = _llm_context_terms()
+    out = np.zeros(len(texts), dtype=bool)
+    idx = np.flatnonzero(any_term(texts, ctx) & any_term(texts, cue))
+    if len(idx):
+        out[idx] = llm_context_hits([texts[i] for i in idx])
+    return out
+
+
 def task_model(model: TopicClassifier) -> tasks.TaskModel | None:
     """The task-label model stored in the model file's metadata (``tasks``), or None."""
     spec = getattr(model, "meta_", {}).get("tasks")
@@ -183,7 +201,7 @@ def predict(df, model: TopicClassifier | None = None) -> pl.DataFrame:
         cols[label] = flags[:, j]
         cols[f"p_{label}"] = proba[:, j]
     hits = rule_hits(texts)
-    cols["llm"] = hits["llm"] | np.array(llm_context_hits(texts), dtype=bool)
+    cols["llm"] = hits["llm"] | _llm_context(texts)
     cols["p_llm"] = cols["llm"].astype(float)
     cv, p_cv = cols.get("cv", np.zeros(len(texts), bool)), cols.get("p_cv", np.zeros(len(texts)))
     surv, p_surv = np.zeros(len(texts), bool), np.zeros(len(texts))
