@@ -6,6 +6,7 @@ The public API (imported lazily, so ``import litscan`` stays light)::
     res = litscan.run_preset("facial-recognition-lead", offline=True)   # -> RunResult
     res.to_frame()                        # one row per claim: verdict, estimate, interval
     litscan.run_presets(["a", "b"], "out")   # several presets + index.html
+    print(litscan.plan_preset("surveillance-vs-deep-learning").format())  # live queries + cost
     t = litscan.load_tables("tables/")    # a tables folder as lazy polars frames
     litscan.fetch("publication_year:2024", out="tables/", max_works=500)
     litscan.ingest("snapshot/", "tables/", filter="publication_year:2024")
@@ -37,6 +38,7 @@ _API = {
     "run_preset": "litscan.run",
     "run_presets": "litscan.run",
     "RunResult": "litscan.run",
+    "plan_preset": "litscan.run",
     "load_tables": "litscan.tables",
     "write_tables": "litscan.tables",
     "Tables": "litscan.tables",

@@ -492,6 +492,8 @@ def _evaluate_counts(preset: Preset, claim: Claim, ev: Evidence) -> ClaimResult:
     common = dict(claim=claim, description_a=desc_a, description_b=desc_b, evidence=ev.name)
     counts = ev.counts
     have = set(counts.get_column("label").unique().to_list()) if counts is not None else set()
+    if ev.totals is not None:  # a label queried with no work of a known country has a total only
+        have |= set(ev.totals.get_column("label").unique().to_list())
     needed = [preset.labels[s.label] for s in (claim.a, claim.b) if s.label]
     if not needed and preset.population.ai_scope is not None:
         needed = [preset.population.ai_scope]

@@ -130,8 +130,14 @@ def _merge(
     if other is not None:
         caveats += [c for c in other.caveats if c not in caveats]
     evidence = " + ".join(r.evidence for r in (pop, sam) if r is not None)
+    reason = base.reason
+    if pop is not None and sam is not None and base.verdict == NOT_TESTABLE:
+        why = [f"full population: {pop.reason}" if pop.reason else "",
+               f"works: {sam.reason}" if sam.reason else ""]
+        reason = "; ".join(w for w in why if w) or reason
     return replace(
         base,
+        reason=reason,
         claim=claim,
         description_a=desc_a,
         description_b=desc_b,
