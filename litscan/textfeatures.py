@@ -33,8 +33,6 @@ import polars as pl
 import pyarrow as pa
 import scipy.sparse as sp
 
-from litscan.labels import normalize_text
-
 try:  # optional accelerator: the same numbers, faster (the numpy/polars paths are the reference)
     import numba
 except ImportError:  # pragma: no cover - exercised where numba is absent
@@ -81,9 +79,9 @@ def _polars_document_texts(titles: pl.Series, abstracts: pl.Series) -> list[str]
     return pl.DataFrame({"t": titles, "a": abstracts}).select(doc.alias("doc"))["doc"].to_list()
 
 
-def _normalise_column(col: pl.Series) -> list[str]:
-    """``[normalize_text(x) for x in col]``: ASCII strings in the numba kernel, the rest (their
-    Unicode lower-casing can make ASCII letters, e.g. KELVIN SIGN -> k) with the Python rule."""
+def _kernel_normalise(col: pl.Series, nonascii_is_space: bool) -> tuple[list[str], np.ndarray]:
+    """Run the byte kernel over a string column: the normalised strings and, unless
+    ``nonascii_is_space``, which rows hold non-ASCII bytes (their result is left empty)."""
     arr = col.fill_null("").to_arrow().cast(pa.large_string())
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
@@ -96,13 +94,22 @@ def _normalise_column(col: pl.Series) -> list[str]:
     out = np.empty(max(int(offsets[-1] - offsets[0]), 1), dtype=np.uint8)
     out_offsets = np.zeros(n + 1, dtype=np.int64)
     nonascii = np.zeros(n, dtype=np.bool_)
-    _normalise_kernel(data, offsets, out, out_offsets, nonascii)
+    _normalise_kernel(data, offsets, out, out_offsets, nonascii, nonascii_is_space)
     text = out[: out_offsets[-1]].tobytes().decode("ascii")
-    res = [text[out_offsets[i] : out_offsets[i + 1]] for i in range(n)]
+    return [text[out_offsets[i] : out_offsets[i + 1]] for i in range(n)], nonascii
+
+
+def _normalise_column(col: pl.Series) -> list[str]:
+    """``[normalize_text(x) for x in col]`` in the byte kernel. A string with non-ASCII
+    characters is lower-cased by Python first (its Unicode rules can make ASCII letters, e.g.
+    KELVIN SIGN -> k); every byte of a non-ASCII character (>= 0x80 in UTF-8) is then one of the
+    ``[^0-9a-z]`` characters the rule turns into a space, so the kernel gives the same string."""
+    res, nonascii = _kernel_normalise(col, nonascii_is_space=False)
     if nonascii.any():
-        raw = col.to_list()
-        for i in np.flatnonzero(nonascii):
-            res[i] = normalize_text(raw[i])
+        idx = np.flatnonzero(nonascii)
+        lowered = pl.Series([x.lower() for x in col.gather(idx).to_list()], dtype=pl.Utf8)
+        for i, text in zip(idx, _kernel_normalise(lowered, nonascii_is_space=True)[0], strict=True):
+            res[i] = text
     return res
 
 
@@ -320,8 +327,11 @@ if numba is not None:
         return h
 
     @_njit
-    def _normalise_kernel(data, offsets, out, out_offsets, nonascii):  # pragma: no cover
-        """ASCII strings -> lower case, non-[0-9a-z] runs -> one space, stripped."""
+    def _normalise_kernel(
+        data, offsets, out, out_offsets, nonascii, nonascii_is_space
+    ):  # pragma: no cover
+        """Strings -> ASCII lower case, non-[0-9a-z] runs -> one space, stripped. A byte >= 0x80
+        marks the row ``nonascii`` (left empty) unless ``nonascii_is_space``."""
         o = 0
         for i in range(len(offsets) - 1):
             out_offsets[i] = o
@@ -330,7 +340,7 @@ if numba is not None:
             start = o
             for j in range(a, b):
                 c = data[j]
-                if c >= 128:
+                if c >= 128 and not nonascii_is_space:
                     nonascii[i] = True
                     break
                 if 65 <= c <= 90:

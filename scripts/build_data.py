@@ -218,10 +218,31 @@ def _write(df: pl.DataFrame, name: str) -> None:
     )
 
 
+def build_labels() -> dict[str, int | str]:
+    """The classifier labels of the embedded papers for the shipped model and rules
+    (``venue_labels.parquet``, keyed: used at run time only while the key matches)."""
+    from litscan import datasets, labelcache
+
+    key = labelcache.labels_key()
+    datasets.load_venue_papers.cache_clear()  # the tables just written
+    works = datasets.load_venue_papers(with_countries_only=True).works
+    frame = labelcache.compute_labels(works.select("id", "title", "abstract"), progress=True)
+    labelcache.write_labels(OUT / labelcache.PREBUILT, frame, key)
+    return {"rows": frame.height, "model_sha256": key["model_sha256"][:12]}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument(
+        "--labels-only",
+        action="store_true",
+        help="only rebuild venue_labels.parquet (after retraining the model or editing a rule)",
+    )
     args = parser.parse_args(argv)
+    if args.labels_only:
+        print(json.dumps({"labels": build_labels()}, indent=1))
+        return 0
     if not args.shared.is_dir():
         print(f"build_data: {args.shared} not found; pass --shared DIR", file=sys.stderr)
         return 2
@@ -230,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         "aggregates": build_aggregates(args.shared),
         "fixture": build_fixture_and_taxonomy(args.shared),
     }
+    report["labels"] = build_labels()
     sizes = {p.name: p.stat().st_size for p in sorted(OUT.glob("*.parquet"))}
     report["bytes"] = sizes
     report["total_mb"] = round(sum(sizes.values()) / 1e6, 2)

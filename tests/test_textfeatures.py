@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.utils import murmurhash3_32
 
 from litscan import inference, textfeatures
@@ -62,6 +64,26 @@ def test_document_texts_equal_document_text(real_texts, engine):
     assert textfeatures.document_texts(titles, abstracts, engine=engine) == expected
     assert expected[0] == document_text(titles[0], abstracts[0])  # not all empty
     assert textfeatures.document_texts(["Kelvin \u212a"], [None]) == ["kelvin k kelvin k"]
+
+
+TEXT = st.one_of(
+    st.none(), st.text(max_size=40), st.text(alphabet="aZ9 -\u212a\u0130é\u00df", max_size=20)
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(TEXT, TEXT), max_size=6))
+def test_document_texts_property(rows):
+    """Any Unicode text (Kelvin sign, dotted I, sharp s, controls...) cleans like the rule."""
+    titles, abstracts = [r[0] for r in rows], [r[1] for r in rows]
+    expected = [document_text(t, a) for t, a in rows]
+    for engine in ("polars", *(["numba"] if textfeatures.HAS_NUMBA else [])):
+        assert textfeatures.document_texts(titles, abstracts, engine=engine) == expected
+    docs = expected + ["x"]
+    want = TopicClassifier(n_features=2**12)._hasher().transform(docs).tocsr()
+    for engine in ENGINES:
+        got = textfeatures.hashed_ngram_counts(docs, 2**12, (1, 2), engine=engine)
+        assert (got != want).nnz == 0 and np.array_equal(got.indices, want.indices)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
