@@ -69,8 +69,9 @@ PERCENTILE_FLAGS: Mapping[float, str] = {
     0.10: "citation_normalized_percentile.is_in_top_10_percent:true",
 }
 PERCENTILE_NOTE = (
-    "highly cited = OpenAlex's citation_normalized_percentile flag (top {pct} % of works of the "
-    "same publication year, type and subfield by citations, OpenAlex's own normalisation)"
+    "highly cited = OpenAlex's own citation_normalized_percentile flag (top {pct} %; OpenAlex "
+    "normalises citations by publication year, work type and subfield, as third-party "
+    "descriptions state; litscan does not re-rank)"
 )
 #: label kind -> OpenAlex works filter key
 FILTER_KEYS: Mapping[str, str] = {
