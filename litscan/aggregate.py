@@ -47,6 +47,7 @@ __all__ = [
     "activity_index",
     "coauthorship",
     "share_difference",
+    "selection_works",
     "before_after",
     "trend",
     "shares_from_counts",
@@ -724,6 +725,54 @@ def _selection_rows(
     )
     n_works = int((per_work.get_column("x") > 0).sum())
     return rows, n_works, per_work.height
+
+
+def selection_works(
+    work_countries: pl.DataFrame,
+    sel: Selection,
+    *,
+    works: pl.DataFrame,
+    work_labels: pl.DataFrame | None = None,
+    columns: Sequence[str] = (),
+    truncated: Literal["flag", "exclude"] = "flag",
+) -> pl.DataFrame:
+    """One row per work of a selection that has a country: ``work_id``, ``columns`` (from
+    ``works``, e.g. the stratum keys ``source``, ``year``), ``m`` (the work's multiplier: 1, or its
+    ``top_weight`` in a highly-cited subset) and ``whole`` / ``fractional`` (the counting weights
+    of ``sel.country`` on the work, 0 when the country is absent).
+
+    Summed over works, ``m·whole`` / ``m`` is the whole-counting share of :func:`share_difference`
+    (the same for fractional); summed within strata it gives the per-stratum shares that
+    :mod:`litscan.robustness` standardises. An empty selection is an empty frame, not an error.
+    """
+    where = "selection_works"
+    needed: list[str] = []
+    if sel.where is not None:
+        needed = list(dict.fromkeys(sel.where.meta.root_names()))
+    if "country_code" in needed:
+        raise UsageError(f"{where}: 'where' may not use country_code; use Selection.country")
+    cols = [c for c in columns if c not in ("work_id", "m", "whole", "fractional")]
+    groups = list(dict.fromkeys([*needed, *cols]))
+    schema = {"work_id": pl.Utf8, **{c: works.schema.get(c, pl.Utf8) for c in cols},
+              "m": pl.Float64, "whole": pl.Float64, "fractional": pl.Float64}
+    try:
+        base = _base(work_countries, works=works, work_labels=work_labels, groups=groups,
+                     subset=sel.subset, truncated=truncated, where=where)
+    except InputDataError as exc:
+        if "selection is empty" in str(exc):
+            return pl.DataFrame(schema=schema)
+        raise
+    if sel.where is not None:
+        base = base.filter(sel.where)
+    base = base.filter(pl.col("country_code").is_not_null())
+    is_c = pl.col("country_code") == sel.country
+    out = base.group_by("work_id").agg(
+        *[pl.col(c).first() for c in cols],
+        pl.col("m").first().cast(pl.Float64),
+        (pl.col("whole") * is_c).max().cast(pl.Float64).alias("whole"),
+        (pl.col("fractional") * is_c).max().cast(pl.Float64).alias("fractional"),
+    )
+    return out.select(list(schema)).cast(schema).sort("work_id")
 
 
 def share_difference(

@@ -27,24 +27,32 @@ from dataclasses import replace
 import polars as pl
 
 from litscan import aggregate as ag
+from litscan import robustness as rb
 from litscan.errors import InputDataError, UsageError
 from litscan.filters import and_filters
 from litscan.presets import Claim, LabelDef, Preset, Side
-from litscan.results import ClaimResult, Estimate, Evaluation, Evidence
+from litscan.results import ClaimResult, Estimate, Evaluation, Evidence, Robustness
 from litscan.verdicts import (
     CONTRADICTED,
     COUNTS_INTERVAL,
     INCONCLUSIVE,
     NOT_TESTABLE,
     SUPPORTED,
+    VENUE_DEPENDENT,
     VERDICT_RULE,
     decide,
 )
+
+#: venue-years with a smaller share of works with known citations are left out of top-x sets
+CITATION_COVERAGE = 0.5
+#: resamples of the alternative specifications (the primary uses the preset's ``resamples``)
+SPEC_RESAMPLES = 400
 
 __all__ = [
     "SUPPORTED",
     "CONTRADICTED",
     "INCONCLUSIVE",
+    "VENUE_DEPENDENT",
     "NOT_TESTABLE",
     "VERDICT_RULE",
     "Evidence",
@@ -57,6 +65,7 @@ __all__ = [
     "side_filter",
     "openalex_filter",
     "records_population",
+    "strata_key",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -192,113 +201,17 @@ def _nan() -> float:
     return float("nan")
 
 
-def _records_estimate(
-    preset: Preset,
-    claim: Claim,
-    works: pl.DataFrame,
-    wc: pl.DataFrame,
-    labels: pl.DataFrame | None,
-    counting: str,
-    top: float | None,
-    top_sets: dict,
-    n_resamples: int,
-    a: Side | None = None,
-    b: Side | None = None,
-) -> Estimate:
-    a = a or claim.a
-    b = b or claim.b
-    subset = None
-    if top is not None:
-        if top not in top_sets:
-            top_sets[top] = ag.highly_cited(works, top=top, within=preset.highly_cited.within)
-        subset = top_sets[top]
-
-    def sel(side: Side, name: str) -> ag.Selection:
-        return ag.Selection(
-            side.country, side_filter(side), subset if side.top else None, name=name
-        )
-
-    interval = f"paired Poisson bootstrap, {n_resamples} resamples, 95 % percentile interval"
-    r = ag.share_difference(
-        wc,
-        sel(a, "a"),
-        sel(a, "a2") if b.is_constant else sel(b, "b"),  # a constant side needs only A's share
-        works=works,
-        work_labels=labels,
-        counting=counting,
-        n_resamples=n_resamples,
-        seed=preset.seed,
-        min_works=preset.min_works,
-    ).row(0, named=True)
-    if b.is_constant:
-        v = b.value
-        lo_d, hi_d = r["lo_a"] - v, r["hi_a"] - v
-        return Estimate(
-            counting,
-            top,
-            r["share_a"],
-            r["lo_a"],
-            r["hi_a"],
-            v,
-            v,
-            v,
-            r["share_a"] - v,
-            lo_d,
-            hi_d,
-            r["n_works_a"],
-            r["n_total_a"],
-            0,
-            0,
-            NOT_TESTABLE
-            if r["n_total_a"] < preset.min_works or r["n_works_a"] < preset.min_works
-            else decide(claim.op, lo_d, hi_d),
-            interval,
-            bool(r["n_total_a"] < preset.min_works or r["n_works_a"] < preset.min_works),
-        )
-    low = bool(r["low_n"])
-    verdict = NOT_TESTABLE if low else decide(claim.op, r["lo"], r["hi"])
-    return Estimate(
-        counting,
-        top,
-        r["share_a"],
-        r["lo_a"],
-        r["hi_a"],
-        r["share_b"],
-        r["lo_b"],
-        r["hi_b"],
-        r["diff"],
-        r["lo"],
-        r["hi"],
-        r["n_works_a"],
-        r["n_total_a"],
-        r["n_works_b"],
-        r["n_total_b"],
-        verdict,
-        interval,
-        low,
-    )
-
-
-def _empty_estimate(counting: str, top: float | None, interval: str) -> Estimate:
-    n = _nan()
-    return Estimate(
-        counting, top, n, n, n, n, n, n, n, n, n, 0, 0, 0, 0, NOT_TESTABLE, interval, True
-    )
-
-
-def _safe_records(*args, **kwargs) -> tuple[Estimate | None, str]:
-    try:
-        return _records_estimate(*args, **kwargs), ""
-    except (InputDataError, UsageError) as exc:
-        return None, str(exc)
-
-
 def _uses_top(claim: Claim) -> bool:
     return claim.a.top or claim.b.top
 
 
 def _not_testable(
-    preset: Preset, claim: Claim, evidence: str, reason: str, caveats: tuple[str, ...] = ()
+    preset: Preset,
+    claim: Claim,
+    evidence: str,
+    reason: str,
+    caveats: tuple[str, ...] = (),
+    robustness: Robustness | None = None,
 ) -> ClaimResult:
     """A claim the data cannot answer: the reason, and the live command that would test it."""
     return ClaimResult(
@@ -311,6 +224,265 @@ def _not_testable(
         reason=reason,
         caveats=caveats,
         to_test=live_command(preset, claim),
+        robustness=robustness or Robustness.absent(reason),
+    )
+
+
+def _venue_contrast(preset: Preset, claim: Claim) -> bool:
+    """Side A selects venues (a venue label, or other venues than B): venues are the contrast."""
+    a, b = claim.a, claim.b
+    if b.is_constant:
+        return False
+    venue_label = bool(a.label) and preset.labels[a.label].kind in ("venue", "venue_field")
+    return venue_label or tuple(a.venues) != tuple(b.venues)
+
+
+def strata_key(preset: Preset, claim: Claim, works: pl.DataFrame) -> tuple[list[str], list[str]]:
+    """(the stratum key that standardises ``claim``, notes on what was dropped and why).
+
+    The preset's ``[strata] by`` minus the columns the works lack and minus what the claim itself
+    contrasts: ``year`` when the sides cover different years (before/after), ``source`` when side
+    A selects venues (a venue label, or other venues than B)."""
+    notes: list[str] = []
+    by = [k for k in preset.strata.by if k in works.columns]
+    for k in preset.strata.by:
+        if k not in works.columns:
+            notes.append(f"the works have no {k!r} column, so {k} is not a stratum")
+    a, b = claim.a, claim.b
+    if b.is_constant:
+        return by, notes
+    pop = preset.population.years
+    if "year" in by and (a.years or pop) != (b.years or pop):
+        by.remove("year")
+        notes.append(
+            "the sides cover different years, so years are the contrast, not strata: each venue "
+            "is compared across the two periods with the same weights, and only venues with works "
+            "in both periods enter"
+        )
+    if "source" in by and _venue_contrast(preset, claim):
+        by.remove("source")
+        notes.append("side A selects venues, so venues are the contrast, not strata")
+    return by, notes
+
+
+def _coverage_ok(base: dict) -> tuple[pl.DataFrame, list[tuple]]:
+    """The works whose venue-year has at least 50 % citation coverage (for top-x sets)."""
+    if "works_top" not in base:
+        works = base["works"]
+        low: list[tuple] = []
+        if "source" in works.columns and "cited_by_count" in works.columns:
+            _, low = rb.citation_coverage(base["coverage"], CITATION_COVERAGE)
+        if low:
+            bad = pl.DataFrame(low, schema={"source": pl.Utf8, "year": works.schema["year"]},
+                               orient="row")  # fmt: skip
+            works = works.join(bad, on=["source", "year"], how="anti", nulls_equal=True)
+        base["works_top"], base["low_citation"] = works, low
+    return base["works_top"], base["low_citation"]
+
+
+def _resampler(preset: Preset, base: dict) -> rb.Resampler:
+    key = ("resampler", preset.resamples, preset.seed)
+    if key not in base:
+        base[key] = rb.Resampler(base["works"].get_column("id"), preset.resamples, preset.seed)
+    return base[key]
+
+
+def _claim_sums(preset: Preset, claim: Claim, base: dict, top: float | None) -> rb.StrataSums:
+    works, wc, labels = base["works"], base["wc"], base["labels"]
+    subset = None
+    if top is not None:
+        if top not in base["top_sets"]:
+            ranked, _ = _coverage_ok(base)
+            base["top_sets"][top] = ag.highly_cited(
+                ranked, top=top, within=preset.highly_cited.within
+            )
+        subset = base["top_sets"][top]
+    keys = [k for k in rb.STRATA_KEYS if k in works.columns]
+
+    def rows(side: Side) -> pl.DataFrame:
+        sel = ag.Selection(side.country, side_filter(side), subset if side.top else None)
+        return ag.selection_works(wc, sel, works=works, work_labels=labels, columns=keys)
+
+    a = rows(claim.a)
+    b = None if claim.b.is_constant else rows(claim.b)
+    return rb.strata_sums(
+        a, b, keys=keys, resampler=_resampler(preset, base), constant=claim.b.value
+    )
+
+
+def _estimate(c: rb.Comparison, top: float | None, verdict: str, interval: str) -> Estimate:
+    return Estimate(
+        c.counting, top, c.share_a, c.lo_a, c.hi_a, c.share_b, c.lo_b, c.hi_b, c.diff, c.lo,
+        c.hi, c.k_a, c.n_a, c.k_b, c.n_b, verdict, interval, verdict == NOT_TESTABLE,
+    )  # fmt: skip
+
+
+def _pts(x: float) -> str:
+    return f"{x * 100:+.1f}"
+
+
+def _few_works(preset: Preset, c: rb.Comparison, constant: bool) -> str:
+    side_b = "" if constant else f", B: {c.n_b} works"
+    return (
+        f"too few works: a side has fewer than {preset.min_works} works in the strata both sides "
+        f"share (A: {c.n_a} works{side_b}; pooled A: {c.crude_n_a}"
+        + ("" if constant else f", B: {c.crude_n_b}")
+        + ")"
+    )
+
+
+def _interval_text(preset: Preset, by: Sequence[str], n: int) -> str:
+    strata = " × ".join(by) if by else "no strata (pooled)"
+    return (
+        f"stratified paired Poisson bootstrap ({strata}; weights = side A's distribution over "
+        f"the shared strata), {n} resamples, 95 % percentile interval"
+    )
+
+
+def _robustness(
+    preset: Preset,
+    claim: Claim,
+    sums_by_top: dict,
+    top: float | None,
+    by: list[str],
+    prim: rb.Comparison,
+    verdict: str,
+) -> tuple[Robustness, str, str]:
+    """(robustness, final verdict, reason) for a testable primary estimate."""
+    st = preset.strata
+    S = sums_by_top[top]
+    reasons: dict[str, str] = {}
+    crude = {"diff": prim.crude_diff, "lo": prim.crude_lo, "hi": prim.crude_hi,
+             "share_a": prim.crude_a, "share_b": prim.crude_b, "n_a": prim.crude_n_a,
+             "n_b": prim.crude_n_b}  # fmt: skip
+    standardised = {
+        "diff": prim.diff, "lo": prim.lo, "hi": prim.hi, "share_a": prim.share_a,
+        "share_b": prim.share_b, "n_a": prim.n_a, "n_b": prim.n_b, "by": list(by),
+        "weights": [{"stratum": k, "weight": w} for k, w in prim.weights],
+    }  # fmt: skip
+    # heterogeneity between venues
+    strata = i2 = re = None
+    above: list[str] = []
+    below: list[str] = []
+    if "source" not in S.strata.columns:
+        reasons.update(dict.fromkeys(("strata", "i2", "random_effects"), "the works have no venue"))
+    elif _venue_contrast(preset, claim):
+        why = "the claim compares venues, so there is no per-venue estimate"
+        reasons.update(dict.fromkeys(("strata", "i2", "random_effects"), why))
+    else:
+        ven = rb.per_venue(S, preset.counting.primary, by=by, min_works=preset.min_works)
+        strata = tuple(
+            {"stratum": v.stratum, "diff": v.diff, "lo": v.lo, "hi": v.hi, "n_a": v.n_a,
+             "n_b": v.n_b, "eligible": v.eligible}
+            for v in ven
+        )  # fmt: skip
+        elig = [v for v in ven if v.eligible]
+        for v in elig:
+            d = decide(claim.op, v.lo, v.hi)
+            if d == SUPPORTED:
+                above.append(f"{v.stratum} {_pts(v.diff)}")
+            elif d == CONTRADICTED:
+                below.append(f"{v.stratum} {_pts(v.diff)}")
+        if len(elig) >= 2:
+            re = rb.random_effects([v.diff for v in elig], [v.var for v in elig])
+            i2 = re["i2"]
+        else:
+            why = (
+                f"fewer than two venues have at least {preset.min_works} works on each side "
+                f"({len(elig)} of {len(ven)})"
+            )
+            reasons.update(i2=why, random_effects=why)
+        if not ven:
+            reasons["strata"] = "no venue has works on both sides"
+            strata = None
+    # specification grid
+    n_reps = min(preset.resamples, SPEC_RESAMPLES) if preset.resamples else None
+    specs = rb.specification_grid(
+        sums_by_top, preset.counting.report, op=claim.op, by=by, min_works=preset.min_works,
+        n_reps=n_reps,
+    )  # fmt: skip
+    testable = [sp for sp in specs if sp.verdict != NOT_TESTABLE]
+    agree = [sp for sp in testable if sp.verdict == verdict]
+    agreement = len(agree) / len(testable) if testable else None
+    if agreement is None:
+        reasons["agreement"] = "no specification is testable"
+    loo = []
+    for sp in specs:
+        if sp.counting != preset.counting.primary or sp.top != top:
+            continue
+        if (sp.left_out_venue is None) == (sp.left_out_year is None):
+            continue  # the full specification, or two left out at once
+        left = sp.left_out_venue if sp.left_out_venue is not None else sp.left_out_year
+        loo.append({
+            "left_out": left, "kind": "venue" if sp.left_out_venue is not None else "year",
+            "verdict": sp.verdict, "diff": sp.diff, "lo": sp.lo, "hi": sp.hi,
+            "flips": sp.verdict not in (verdict, NOT_TESTABLE),
+        })  # fmt: skip
+    fragile = any(d["flips"] for d in loo)
+    final, reason = verdict, ""
+    re_verdict = decide(claim.op, re["lo"], re["hi"]) if re is not None else None
+    if above and below:
+        final = VENUE_DEPENDENT
+        reason = (
+            f"venues with decisive intervals disagree: for the claim {', '.join(above)}; "
+            f"against it {', '.join(below)} (A − B in points)"
+        )
+    elif i2 is not None and i2 > st.i2_threshold and re_verdict != verdict:
+        final = VENUE_DEPENDENT
+        reason = (
+            f"heterogeneity between venues is high (I² = {i2 * 100:.0f} % > "
+            f"{st.i2_threshold * 100:.0f} %) and the random-effects interval "
+            f"{_pts(re['diff'])} [{_pts(re['lo'])}, {_pts(re['hi'])}] is {re_verdict}, not {verdict}"
+        )
+    elif agreement is not None and agreement < st.agreement:
+        final = INCONCLUSIVE
+        reason = (
+            f"only {len(agree)} of {len(testable)} specifications ({agreement * 100:.0f} %) agree "
+            f"with '{verdict}' (needed: {st.agreement * 100:.0f} %)"
+        )
+    if final == VENUE_DEPENDENT and re is not None:
+        reason += (
+            f"; random-effects A − B {_pts(re['diff'])} [{_pts(re['lo'])}, {_pts(re['hi'])}] "
+            f"points, I² = {i2 * 100:.0f} %"
+        )
+    rob = Robustness(
+        crude=crude,
+        standardised=standardised,
+        strata=strata,
+        i2=i2,
+        random_effects=None if re is None else
+        {"diff": re["diff"], "lo": re["lo"], "hi": re["hi"], "tau2": re["tau2"], "k": re["k"]},
+        leave_one_out=tuple(loo),
+        agreement=agreement,
+        fragile=fragile,
+        reasons=reasons,
+        specifications=tuple(sp.as_dict() for sp in specs),
+        venues_above=tuple(above),
+        venues_below=tuple(below),
+        i2_threshold=st.i2_threshold,
+        agreement_threshold=st.agreement,
+        n_agree=len(agree),
+        n_specifications=len(testable),
+    )  # fmt: skip
+    return rob, final, reason
+
+
+def _pooling_refused(claim: Claim, by: list[str], S: rb.StrataSums) -> str:
+    """The reason a before/after comparison may not pool venues, or ''."""
+    if claim.b.is_constant or "source" in by or "source" not in S.strata.columns:
+        return ""
+    if (claim.a.years or ()) == (claim.b.years or ()) or claim.a.venues != claim.b.venues:
+        return ""
+    src = S.strata.get_column("source").to_list()
+    in_a = {v for v, n in zip(src, S.n[0], strict=True) if n > 0}
+    in_b = {v for v, n in zip(src, S.n[1], strict=True) if n > 0}
+    if in_a == in_b:
+        return ""
+    only = sorted(in_a ^ in_b, key=str)
+    return (
+        "pooling venues whose years do not overlap in a before/after comparison is refused "
+        f"(works on one side only: {', '.join(map(str, only))}); stratify by venue "
+        '([strata] by = ["source"])'
     )
 
 
@@ -323,64 +495,55 @@ def _evaluate_records(preset: Preset, claim: Claim, ev: Evidence, base: dict) ->
             why = _label_available(ev, preset.labels[side.label])
             if why:
                 return _not_testable(preset, claim, ev.name, why, (ev.caveat,))
-    works, wc, labels, top_sets = base["works"], base["wc"], base["labels"], base["top_sets"]
+    works = base["works"]
     if works.height == 0:
         reason = f"no works of the population {preset.population.years} in {ev.name}"
         return _not_testable(preset, claim, ev.name, reason, (ev.caveat,))
+    by, notes = strata_key(preset, claim, works)
     top = preset.highly_cited.top if _uses_top(claim) else None
-    primary, err = _safe_records(
-        preset, claim, works, wc, labels, preset.counting.primary, top, top_sets, preset.resamples
-    )
-    if primary is None:
-        return _not_testable(preset, claim, ev.name, err, (ev.caveat,))
-    sens: list[Estimate] = []
-    sens_resamples = min(preset.resamples, 400)
     tops: list[float | None] = [top]
     if top is not None:
         tops += [t for t in preset.highly_cited.sensitivity if t != top]
-    for cnt in preset.counting.report:
-        for t in tops:
-            if cnt == preset.counting.primary and t == top:
-                continue
-            est, _ = _safe_records(
-                preset, claim, works, wc, labels, cnt, t, top_sets, sens_resamples
-            )
-            sens.append(est or _empty_estimate(cnt, t, "failed"))
-    per_year: list[tuple[int, Estimate]] = []
-    if claim.per_year:
-        y0, y1 = claim.a.years or preset.population.years
-        present = set(works.get_column("year").unique().to_list())
-        for y in range(y0, y1 + 1):
-            if y not in present:
-                continue
-            a = replace(claim.a, years=(y, y))
-            b = claim.b if claim.b.is_constant else replace(claim.b, years=(y, y))
-            est, _ = _safe_records(
-                preset,
-                claim,
-                works,
-                wc,
-                labels,
-                preset.counting.primary,
-                top,
-                top_sets,
-                sens_resamples,
-                a=a,
-                b=b,
-            )
-            if est is not None:
-                per_year.append((y, est))
-    reason = ""
-    if primary.verdict == NOT_TESTABLE:
-        reason = (
-            f"too few works: a side has fewer than {preset.min_works} works "
-            f"(A: {primary.n_a} of {primary.n_total_a}, B: {primary.n_b} of "
-            f"{primary.n_total_b})"
+    sums_by_top: dict = {}
+    for t in tops:
+        try:
+            sums_by_top[t] = _claim_sums(preset, claim, base, t)
+        except (InputDataError, UsageError) as exc:
+            if t == top:
+                return _not_testable(preset, claim, ev.name, str(exc), (ev.caveat,))
+    S = sums_by_top[top]
+    constant = claim.b.is_constant
+    refused = _pooling_refused(claim, by, S)
+    if refused:
+        return _not_testable(preset, claim, ev.name, refused, (ev.caveat,))
+    primary_counting = preset.counting.primary
+    prim = rb.compare(S, primary_counting, by=by)
+    interval = _interval_text(preset, by, preset.resamples)
+    excluded: list[str] = []
+    if prim.only_a:
+        excluded.append(
+            f"strata with works on side A only, left out: {', '.join(prim.only_a[:12])}"
+            + (f" and {len(prim.only_a) - 12} more" if len(prim.only_a) > 12 else "")
         )
+    if prim.only_b:
+        excluded.append(
+            f"strata with works on side B only, left out: {', '.join(prim.only_b[:12])}"
+            + (f" and {len(prim.only_b) - 12} more" if len(prim.only_b) > 12 else "")
+        )
+    if top is not None:
+        _, low = _coverage_ok(base)
+        if low:
+            excluded.append(
+                f"venue-years below {CITATION_COVERAGE * 100:.0f} % citation coverage, left out "
+                "of the top-x sets: " + ", ".join(f"{s} {y}" for s, y in low)
+            )
     caveats = [
         ev.caveat,
-        f"{preset.counting.primary} counting decides; sensitivity shows the "
-        "other counting" + (" and thresholds" if top else ""),
+        f"{primary_counting} counting decides; sensitivity shows the other counting"
+        + (" and thresholds" if top else ""),
+        "the verdict follows the standardised difference (strata: "
+        + (" × ".join(by) if by else "none")
+        + "); the crude pooled difference is shown beside it",
     ]
     if top is not None:
         caveats.append(
@@ -388,15 +551,58 @@ def _evaluate_records(preset: Preset, claim: Claim, ev: Evidence, base: dict) ->
             f"{' × '.join(preset.highly_cited.within)} among the population's works "
             "with known citations (Leiden fractional ties)"
         )
+    if not prim.testable(preset.min_works, constant) or not math.isfinite(prim.diff):
+        reason = (
+            _few_works(preset, prim, constant)
+            if prim.n_strata
+            else "no stratum has works on both sides"
+        )
+        rob = Robustness.absent(reason)
+        if math.isfinite(prim.crude_diff):
+            rob = replace(
+                rob,
+                crude={"diff": prim.crude_diff, "lo": prim.crude_lo, "hi": prim.crude_hi},
+                reasons={k: v for k, v in rob.reasons.items() if k != "crude"},
+                excluded=tuple(excluded),
+                notes=tuple(notes),
+            )
+        return _not_testable(preset, claim, ev.name, reason, tuple(caveats), rob)
+    verdict = decide(claim.op, prim.lo, prim.hi)
+    primary = _estimate(prim, top, verdict, interval)
+    rob, final, reason = _robustness(preset, claim, sums_by_top, top, by, prim, verdict)
+    rob = replace(rob, excluded=tuple(excluded), notes=tuple(notes))
+    n_reps = min(preset.resamples, SPEC_RESAMPLES) if preset.resamples else None
+    sens_text = _interval_text(preset, by, n_reps or 0)
+    sens: list[Estimate] = []
+    for cnt in preset.counting.report:
+        for t in tops:
+            if cnt == primary_counting and t == top:
+                continue
+            if t not in sums_by_top:
+                continue
+            c = rb.compare(sums_by_top[t], cnt, by=by, n_reps=n_reps)
+            sens.append(
+                _estimate(c, t, rb.spec_verdict(c, claim.op, preset.min_works, constant), sens_text)
+            )
+    per_year: list[tuple[int, Estimate]] = []
+    yr = S.column("year")
+    if claim.per_year and yr is not None:
+        within = [b for b in by if b != "year"]
+        for y in sorted({int(v) for v in yr.tolist() if v is not None}):
+            c = rb.compare(S, primary_counting, by=within, keep=yr == y, n_reps=n_reps)
+            if c.n_a:
+                v = rb.spec_verdict(c, claim.op, preset.min_works, constant)
+                per_year.append((y, _estimate(c, top, v, sens_text)))
     return ClaimResult(
         **common,
-        verdict=primary.verdict,
+        verdict=final,
         primary=primary,
         sensitivity=tuple(sens),
         per_year=tuple(per_year),
         reason=reason,
         caveats=tuple(caveats),
-        to_test=live_command(preset, claim) if reason else "",
+        to_test="",
+        robustness=rob,
     )
 
 
@@ -558,7 +764,13 @@ def _records_base(preset: Preset, ev: Evidence) -> dict:
         if parts
         else None
     )
-    return {"works": works, "wc": wc, "labels": labels, "top_sets": dict(ev.top_sets)}
+    return {
+        "works": works,
+        "wc": wc,
+        "labels": labels,
+        "top_sets": dict(ev.top_sets),
+        "coverage": rb.coverage(works),
+    }
 
 
 def evaluate_claim(

@@ -63,6 +63,7 @@ __all__ = [
     "Claim",
     "LiveOptions",
     "LabelDef",
+    "Strata",
     "load_preset",
     "parse_preset",
     "list_presets",
@@ -153,6 +154,21 @@ class HighlyCited:
     sensitivity: tuple[float, ...] = (0.01, 0.05, 0.25)
 
 
+STRATA_BY = ("source", "year")
+
+
+@dataclass(frozen=True)
+class Strata:
+    """``[strata]``: the stratum key of record-level comparisons (``by``, a subset of
+    :data:`STRATA_BY`), the I² above which venue heterogeneity makes a verdict venue-dependent
+    (unless the random-effects interval carries the same verdict) and the share of
+    specifications that must agree with a verdict (see ``docs/aggregation.md``)."""
+
+    by: tuple[str, ...] = STRATA_BY
+    i2_threshold: float = 0.75
+    agreement: float = 0.80
+
+
 @dataclass(frozen=True)
 class Side:
     """One share in a comparison: ``country``'s share of the works selected by the other keys;
@@ -235,6 +251,7 @@ class Preset:
     seed: int = 0
     resamples: int = 1000
     min_works: int = 30
+    strata: Strata = field(default_factory=Strata)
     sha256: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -567,10 +584,12 @@ TOP_KEYS = (
     "seed",
     "resamples",
     "min_works",
+    "strata",
 )
 POP_KEYS = ("years", "types", "venues", "ai_scope")
 COUNTING_KEYS = ("primary", "report")
 HC_KEYS = ("top", "within", "sensitivity")
+STRATA_KEYS = ("by", "i2_threshold", "agreement")
 CLAIM_KEYS = (
     "id",
     "text",
@@ -691,6 +710,46 @@ def _claim(v: _V, raw: Any, key: str, labels: Mapping[str, LabelDef]) -> Claim:
         per_year=per_year,
         note=note,
     )
+
+
+def _strata(v: _V, raw: Any) -> Strata:
+    st = v.table(raw, "strata")
+    v.keys(st, STRATA_KEYS, "strata")
+    by_raw = st.get("by", list(STRATA_BY))
+    if isinstance(by_raw, str) or not isinstance(by_raw, list):
+        raise v.fail(
+            "strata.by",
+            f"expected a list, got {v.tname(by_raw)} {v.show(by_raw)}",
+            'e.g. by = ["source", "year"], ["source"] or []',
+        )
+    by: list[str] = []
+    for i, item in enumerate(by_raw):
+        key = f"strata.by[{i}]"
+        if item in ("venue", "venues", "journal", "conference"):
+            raise v.fail(
+                key, f"expected one of {', '.join(STRATA_BY)}, got {item!r}", "did you mean 'source'?"
+            )
+        name = v.choice(item, STRATA_BY, key)
+        if name in by:
+            raise v.fail(key, f"{name!r} is listed twice", f"remove the second {name!r}")
+        by.append(name)
+    def share(name: str, default: float) -> float:
+        x = st.get(name, default)
+        key = f"strata.{name}"
+        if isinstance(x, bool) or not isinstance(x, int | float):
+            raise v.fail(
+                key,
+                f"expected a number in (0, 1], got {v.tname(x)} {v.show(x)}",
+                f"e.g. {name} = {default}",
+            )
+        if not 0 < x <= 1:
+            hint = f"did you mean {x / 100:g}?" if 1 < x <= 100 else f"e.g. {name} = {default}"
+            raise v.fail(key, f"expected a number in (0, 1], got {x}", hint)
+        return float(x)
+
+    i2 = share("i2_threshold", 0.75)
+    agree = share("agreement", 0.80)
+    return Strata(by=tuple(b for b in STRATA_BY if b in by), i2_threshold=i2, agreement=agree)
 
 
 def parse_preset(data: Any, path: str | Path = "<preset>", *, text: bytes = b"") -> Preset:
@@ -823,6 +882,7 @@ def parse_preset(data: Any, path: str | Path = "<preset>", *, text: bytes = b"")
         venues=live_venues,
         differs=v.string(lv.get("differs", ""), "live.differs", nonempty=False),
     )
+    strata = _strata(v, t.get("strata", {}))
     figs = tuple(
         v.choice(f, FIGURES, f"figures[{i}]")
         for i, f in enumerate(v.str_list(t.get("figures", list(FIGURES[:3])), "figures"))
@@ -845,6 +905,7 @@ def parse_preset(data: Any, path: str | Path = "<preset>", *, text: bytes = b"")
         seed=seed,
         resamples=resamples,
         min_works=min_works,
+        strata=strata,
         sha256=hashlib.sha256(text).hexdigest() if text else "",
         raw=t,
     )

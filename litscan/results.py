@@ -17,7 +17,7 @@ import polars as pl
 
 from litscan.presets import Claim, Preset
 
-__all__ = ["Evidence", "Estimate", "ClaimResult", "Evaluation", "claims_frame"]
+__all__ = ["Evidence", "Estimate", "Robustness", "ClaimResult", "Evaluation", "claims_frame"]
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,91 @@ class Estimate:
         }
 
 
+def _clean(value: Any) -> Any:
+    """JSON-safe copy: NaN -> None, tuples -> lists, recursively."""
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, Mapping):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+ROBUSTNESS_PARTS = (
+    "crude", "standardised", "strata", "i2", "random_effects", "leave_one_out", "agreement",
+    "fragile",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Robustness:
+    """How a record-level verdict holds up (see ``docs/aggregation.md``).
+
+    ``crude`` / ``standardised``: ``{diff, lo, hi, ...}`` (``standardised`` also ``weights``:
+    ``[{stratum, weight}]`` and ``by``); ``strata``: per-venue ``[{stratum, diff, lo, hi, n_a,
+    n_b, eligible}]``; ``i2``; ``random_effects``: ``{diff, lo, hi, tau2, k}``;
+    ``leave_one_out``: ``[{left_out, kind, verdict, diff, lo, hi}]``; ``agreement`` (0..1);
+    ``fragile``. A part that could not be computed is None and ``reasons[part]`` says why.
+    ``specifications`` holds every specification of the grid; ``excluded`` the strata and
+    venue-years left out, with why; ``notes`` further statements for the report.
+    """
+
+    crude: Mapping[str, Any] | None = None
+    standardised: Mapping[str, Any] | None = None
+    strata: tuple[Mapping[str, Any], ...] | None = None
+    i2: float | None = None
+    random_effects: Mapping[str, Any] | None = None
+    leave_one_out: tuple[Mapping[str, Any], ...] | None = None
+    agreement: float | None = None
+    fragile: bool | None = None
+    reasons: Mapping[str, str] = field(default_factory=dict)
+    specifications: tuple[Mapping[str, Any], ...] = ()
+    excluded: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    venues_above: tuple[str, ...] = ()
+    venues_below: tuple[str, ...] = ()
+    i2_threshold: float = 0.75
+    agreement_threshold: float = 0.80
+    n_agree: int = 0
+    n_specifications: int = 0
+
+    @classmethod
+    def absent(cls, reason: str) -> Robustness:
+        """Every part null, each with ``reason``."""
+        return cls(reasons={p: reason for p in ROBUSTNESS_PARTS})
+
+    def summary(self) -> str:
+        """One line for tables: ``holds in 14/14 specifications`` / ``fragile: leaving out …``."""
+        if self.agreement is None:
+            return "–"
+        flips = [d["left_out"] for d in (self.leave_one_out or ()) if d.get("flips")]
+        head = f"holds in {self.n_agree}/{self.n_specifications} specifications"
+        if flips:
+            shown = ", ".join(str(f) for f in flips[:3]) + (" …" if len(flips) > 3 else "")
+            return f"fragile: leaving out {shown} flips it ({head})"
+        return head
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {p: _clean(getattr(self, p)) for p in ROBUSTNESS_PARTS}
+        reasons = {p: self.reasons.get(p, "not computed") for p in ROBUSTNESS_PARTS
+                   if out[p] is None}  # fmt: skip
+        out.update(
+            reasons=reasons,
+            summary=self.summary(),
+            n_agree=self.n_agree,
+            n_specifications=self.n_specifications,
+            i2_threshold=self.i2_threshold,
+            agreement_threshold=self.agreement_threshold,
+            venues_above=list(self.venues_above),
+            venues_below=list(self.venues_below),
+            excluded=list(self.excluded),
+            notes=list(self.notes),
+            specifications=_clean(list(self.specifications)),
+        )
+        return out
+
+
 @dataclass(frozen=True)
 class ClaimResult:
     claim: Claim
@@ -95,6 +180,7 @@ class ClaimResult:
     caveats: tuple[str, ...] = ()
     reason: str = ""
     to_test: str = ""
+    robustness: Robustness | None = None
 
     @property
     def is_proxy(self) -> bool:
@@ -119,6 +205,9 @@ class ClaimResult:
             "reason": self.reason,
             "to_test": self.to_test,
             "note": c.note,
+            "robustness": (
+                self.robustness or Robustness.absent(self.reason or "no record-level estimate")
+            ).as_dict(),
         }
 
     def _repr_html_(self) -> str:
@@ -154,16 +243,23 @@ class Evaluation:
 
 CLAIMS_FRAME_SCHEMA = {
     "id": pl.Utf8, "text": pl.Utf8, "op": pl.Utf8, "diff": pl.Float64, "lo": pl.Float64,
-    "hi": pl.Float64, "verdict": pl.Utf8, "counting": pl.Utf8,
+    "hi": pl.Float64, "verdict": pl.Utf8, "counting": pl.Utf8, "crude_diff": pl.Float64,
+    "std_diff": pl.Float64, "std_lo": pl.Float64, "std_hi": pl.Float64, "i2": pl.Float64,
+    "agreement": pl.Float64, "fragile": pl.Boolean, "robustness": pl.Utf8,
 }  # fmt: skip
 
 
 def claims_frame(results: Sequence[ClaimResult]) -> pl.DataFrame:
     """One row per claim: ``id, text, op, diff, lo, hi, verdict, counting`` (primary estimate;
-    null ``diff`` for claims not testable on this data)."""
+    null ``diff`` for claims not testable on this data), then the robustness summary:
+    ``crude_diff``, ``std_diff/std_lo/std_hi`` (standardised), ``i2``, ``agreement``, ``fragile``
+    and ``robustness`` (one line), null where not computed."""
     rows = []
     for r in results:
         e = r.primary
+        rb = r.robustness
+        crude = (rb.crude or {}) if rb else {}
+        std = (rb.standardised or {}) if rb else {}
         rows.append(
             {
                 "id": r.claim.id,
@@ -174,6 +270,14 @@ def claims_frame(results: Sequence[ClaimResult]) -> pl.DataFrame:
                 "hi": None if e is None else e.hi,
                 "verdict": r.verdict,
                 "counting": None if e is None else e.counting,
+                "crude_diff": _clean(crude.get("diff")),
+                "std_diff": _clean(std.get("diff")),
+                "std_lo": _clean(std.get("lo")),
+                "std_hi": _clean(std.get("hi")),
+                "i2": None if rb is None else _clean(rb.i2),
+                "agreement": None if rb is None else _clean(rb.agreement),
+                "fragile": None if rb is None else rb.fragile,
+                "robustness": None if rb is None else rb.summary(),
             }
         )
     return pl.DataFrame(rows, schema=CLAIMS_FRAME_SCHEMA, orient="row")

@@ -13,6 +13,7 @@ from litscan.claims import (
     INCONCLUSIVE,
     NOT_TESTABLE,
     SUPPORTED,
+    VENUE_DEPENDENT,
     Evidence,
     decide,
     evaluate,
@@ -119,7 +120,14 @@ b = { country = "US" }
     assert e.share_a == pytest.approx(120 / 200)
     assert e.share_b == pytest.approx(80 / 200)
     assert e.diff == pytest.approx(0.2)
-    assert e.lo > 0 and r.verdict == SUPPORTED
+    assert e.lo > 0
+    # the pooled +20 points hide two venues pulling apart: CVPR (works 0-119) has 100 CN-only and
+    # 20 US-only works, ICML 40 US-only and 40 CN+US works; so the verdict is venue-dependent
+    assert r.verdict == VENUE_DEPENDENT
+    venues = {s["stratum"]: s for s in r.robustness.strata}
+    assert venues["CVPR"]["diff"] == pytest.approx(100 / 120 - 20 / 120)
+    assert venues["ICML"]["diff"] == pytest.approx(0.5 * 40 / 80 - (40 + 0.5 * 40) / 80)
+    assert "CVPR" in r.reason and "ICML" in r.reason
     whole = next(s for s in r.sensitivity if s.counting == "whole")
     assert whole.share_a == pytest.approx(140 / 200)
     assert whole.share_b == pytest.approx(100 / 200)
