@@ -830,10 +830,23 @@ def _records_tables(preset: Preset, base: dict) -> dict[str, pl.DataFrame]:
     countries = list(preset.countries)
     n_res = min(preset.resamples, 200)
     out["examples"] = _examples(works, wc, labels)
+    cov = base["coverage"]
+    if cov.height:
+        out["coverage"] = cov
+    panel_works = works
+    if "source" in works.columns and cov.height:
+        venues, (p0, p1) = rb.venue_panel(cov)
+        if venues:
+            panel_works = works.filter(
+                pl.col("source").is_in(venues) & pl.col("year").is_between(p0, p1)
+            )
+            out["venue_panel"] = pl.DataFrame(
+                {"source": venues, "first_year": [p0] * len(venues), "last_year": [p1] * len(venues)}
+            )
     try:
         by_year = ag.country_shares(
             wc,
-            works=works,
+            works=panel_works,
             by=("year", "country"),
             counting="both",
             n_resamples=n_res,

@@ -26,7 +26,9 @@ from litscan.verdicts import (
 if TYPE_CHECKING:  # types only: report renders results, it never imports their module at run time
     from litscan.results import ClaimResult, Estimate, Evaluation
 
-__all__ = ["render_html", "claim_html", "build_figures", "index_html"]
+__all__ = [
+    "render_html", "claim_html", "robustness_html", "coverage_html", "build_figures", "index_html"
+]
 
 _COLORS = {
     SUPPORTED: "#1b7837",
@@ -113,7 +115,8 @@ def claim_html(r: ClaimResult) -> str:
     if c.note:
         out.append(f'<p class="muted">{_e(c.note)}</p>')
     if r.reason:
-        out.append(f"<p><b>Why not testable</b>: {_e(r.reason)}</p>")
+        why = "Why not testable" if r.verdict == NOT_TESTABLE else f"Why {r.verdict}"
+        out.append(f"<p><b>{_e(why)}</b>: {_e(r.reason)}</p>")
     if r.to_test:
         out.append(f"<p><b>What would make it testable</b>: {_e(r.to_test)}</p>")
     if r.primary is not None:
@@ -121,6 +124,8 @@ def claim_html(r: ClaimResult) -> str:
         rows += [_estimate_row(e, "sensitivity") for e in r.sensitivity]
         out.append(f"<table>{_EST_HEAD}{''.join(rows)}</table>")
         out.append(f'<p class="muted">Interval: {_e(r.primary.interval)}.</p>')
+    if r.robustness is not None and r.primary is not None:
+        out.append(robustness_html(r))
     if r.per_year:
         rows = "".join(
             f"<tr><td>{y}</td><td class='num'>{_pct(e.share_a)}</td><td class='num'>"
@@ -141,6 +146,84 @@ def claim_html(r: ClaimResult) -> str:
             + "</p>"
         )
     out.append("</div>")
+    return "\n".join(out)
+
+
+def _interval_txt(d: Mapping[str, Any] | None) -> str:
+    if not d:
+        return "–"
+    return f"{_pts(d.get('diff'))} [{_pts(d.get('lo'))}, {_pts(d.get('hi'))}]"
+
+
+def robustness_html(r: ClaimResult) -> str:
+    """The robustness block of one claim: crude vs standardised, venues, I², random effects,
+    leave-one-out verdicts, agreement, and what was left out."""
+    rb = r.robustness
+    reasons = rb.reasons
+    out = ["<details open><summary><b>Robustness</b>: " + _e(rb.summary()) + "</summary>"]
+    std = rb.standardised or {}
+    by = " × ".join(std.get("by") or []) or "none (pooled)"
+    out.append(
+        "<table><tr><th>estimate</th><th>A − B [95 %]</th><th>note</th></tr>"
+        f"<tr><td>standardised (decides)</td><td class='num'>{_interval_txt(rb.standardised)}"
+        f"</td><td>strata: {_e(by)}; weights: side A's distribution over "
+        f"{len(std.get('weights') or [])} shared strata</td></tr>"
+        f"<tr><td>crude (pooled)</td><td class='num'>{_interval_txt(rb.crude)}</td><td>"
+        "every work pooled; shown for comparison, does not vote when the sides differ in "
+        "composition</td></tr>"
+    )
+    if rb.random_effects is not None:
+        out.append(
+            f"<tr><td>random effects over venues</td><td class='num'>"
+            f"{_interval_txt(rb.random_effects)}</td><td>DerSimonian–Laird, "
+            f"{rb.random_effects.get('k')} venues, I² = {_pct(rb.i2, 0)} (threshold "
+            f"{_pct(rb.i2_threshold, 0)})</td></tr>"
+        )
+    else:
+        out.append(
+            "<tr><td>random effects over venues</td><td>–</td><td>"
+            f"{_e(reasons.get('random_effects', ''))}</td></tr>"
+        )
+    out.append("</table>")
+    if rb.venues_above or rb.venues_below:
+        out.append(
+            "<p>Venues with decisive intervals — for the claim: "
+            f"{_e(', '.join(rb.venues_above) or 'none')}; against it: "
+            f"{_e(', '.join(rb.venues_below) or 'none')} (A − B in points).</p>"
+        )
+    if rb.strata:
+        rows = "".join(
+            f"<tr><td>{_e(s['stratum'])}</td><td class='num'>{_interval_txt(s)}</td>"
+            f"<td class='num'>{s['n_a']:,}</td><td class='num'>{s['n_b']:,}</td>"
+            f"<td>{'yes' if s['eligible'] else 'no (too few works)'}</td></tr>"
+            for s in rb.strata
+        )
+        out.append(
+            "<details><summary>Per venue</summary><table><tr><th>venue</th><th>A − B [95 %]"
+            "</th><th>works A</th><th>works B</th><th>enters I²</th></tr>"
+            f"{rows}</table></details>"
+        )
+    if rb.leave_one_out:
+        rows = "".join(
+            f"<tr><td>{_e(d['kind'])} {_e(d['left_out'])}</td><td class='num'>"
+            f"{_interval_txt(d)}</td><td>{_badge(d['verdict'])}"
+            f"{' <b>flips</b>' if d.get('flips') else ''}</td></tr>"
+            for d in rb.leave_one_out
+        )
+        out.append(
+            "<details><summary>Leave one out</summary><table><tr><th>left out</th>"
+            f"<th>A − B [95 %]</th><th>verdict</th></tr>{rows}</table></details>"
+        )
+    if rb.agreement is not None:
+        out.append(
+            f"<p class='muted'>Agreement: {rb.n_agree} of {rb.n_specifications} testable "
+            f"specifications ({_pct(rb.agreement, 0)}; needed {_pct(rb.agreement_threshold, 0)}) "
+            "give the primary verdict (counting × thresholds × leave-one-venue-out × "
+            "leave-one-year-out).</p>"
+        )
+    for x in (*rb.excluded, *rb.notes):
+        out.append(f"<p class='muted'>{_e(x)}</p>")
+    out.append("</details>")
     return "\n".join(out)
 
 
@@ -263,9 +346,22 @@ def build_figures(run: Evaluation) -> list[tuple[str, str, Any]]:
             if c in set(t["shares_by_year"].get_column("country_code").to_list())
         ]
         if countries:
+            panel = t.get("venue_panel")
+            if panel is not None and panel.height:
+                p0, p1 = panel["first_year"][0], panel["last_year"][0]
+                cap = (
+                    f"Country shares by year over a fixed venue panel ({', '.join(panel['source'])}"
+                    f", {p0}–{p1}: the venues with works in every year), so that no line moves "
+                    "only because coverage did (records, fractional counting)"
+                )
+            else:
+                cap = (
+                    "Country shares of the population's papers by year (records, fractional "
+                    "counting; the venue mix may change by year, see Coverage)"
+                )
             add(
                 "shares_by_year",
-                "Country shares of the population's papers by year (records, fractional counting)",
+                cap,
                 lambda: F.plot_share_trend(
                     t["shares_by_year"],
                     countries=countries,
@@ -365,11 +461,37 @@ def _summary_table(run: Evaluation) -> str:
         rows.append(
             f"<tr><td><a href='#claim-{_e(r.claim.id)}'>{_e(r.claim.id)}</a></td>"
             f"<td>{_e(r.claim.text)}</td><td class='num'>{num}</td>"
-            f"<td>{_badge(r.verdict, r.is_proxy)}</td><td>{_e(r.evidence)}</td></tr>"
+            f"<td>{_badge(r.verdict, r.is_proxy)}</td>"
+            f"<td>{_e(r.robustness.summary() if r.robustness else '–')}</td>"
+            f"<td>{_e(r.evidence)}</td></tr>"
         )
     return (
         "<table><tr><th>claim</th><th>statement</th><th>A − B [95 %]</th><th>verdict</th>"
-        f"<th>evidence</th></tr>{''.join(rows)}</table>"
+        f"<th>robustness</th><th>evidence</th></tr>{''.join(rows)}</table>"
+    )
+
+
+def coverage_html(cov: pl.DataFrame) -> str:
+    """The venue × year coverage matrix (works; citation coverage below 50 % marked *)."""
+    years = sorted({int(y) for y in cov.get_column("year").drop_nulls().to_list()})
+    venues = sorted({str(v) for v in cov.get_column("source").to_list()})
+    cells = {(str(r["source"]), r["year"]): r for r in cov.iter_rows(named=True)}
+    head = "".join(f"<th>{y}</th>" for y in years)
+    body = []
+    for v in venues:
+        tds = []
+        for y in years:
+            c = cells.get((v, y))
+            if c is None:
+                tds.append("<td></td>")
+            else:
+                mark = "*" if (c.get("citation_coverage") or 0) < 0.5 else ""
+                tds.append(f"<td class='num'>{c['works']:,}{mark}</td>")
+        body.append(f"<tr><th>{_e(v)}</th>{''.join(tds)}</tr>")
+    return (
+        f"<table><tr><th>venue</th>{head}</tr>{''.join(body)}</table>"
+        "<p class='muted'>* fewer than 50 % of the works have a citation count: left out of "
+        "top-x sets.</p>"
     )
 
 
@@ -466,6 +588,13 @@ def render_html(
                 ],
             )
         )
+    if "coverage" in run.tables and run.tables["coverage"].height:
+        parts.append(
+            "<h2>Coverage</h2><p class='muted'>Works per venue × year in the population (record "
+            "level); a share moves when this mix moves, which is why verdicts are standardised "
+            "over venue × year strata.</p>"
+        )
+        parts.append(coverage_html(run.tables["coverage"]))
     if "examples" in run.tables:
         parts.append(
             "<h2>Most cited works per label</h2><p class='muted'>To check what the "

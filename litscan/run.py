@@ -247,7 +247,9 @@ class RunResult:
         return self.evaluation.verdicts()
 
     def to_frame(self) -> pl.DataFrame:
-        """One row per claim: ``id, text, op, diff, lo, hi, verdict, counting`` (+ preset)."""
+        """One row per claim: ``id, text, op, diff, lo, hi, verdict, counting``, the robustness
+        summary (``crude_diff, std_diff, std_lo, std_hi, i2, agreement, fragile, robustness``)
+        and ``preset``."""
         return self.evaluation.to_frame().with_columns(pl.lit(self.preset.name).alias("preset"))
 
     def sensitivity_frame(self) -> pl.DataFrame:
@@ -269,6 +271,34 @@ class RunResult:
                 }  # fmt: skip
             )
         return pl.DataFrame(rows, infer_schema_length=None)
+
+    def robustness_frame(self) -> pl.DataFrame:
+        """One row per claim and specification of its robustness grid (counting × threshold ×
+        venue left out × year left out): ``id, counting, top, left_out_venue, left_out_year,
+        diff, lo, hi, n_a, n_b, verdict, agrees`` (``agrees``: same verdict as the claim's
+        primary estimate; null when the specification is not testable)."""
+        schema = {
+            "id": pl.Utf8, "counting": pl.Utf8, "top": pl.Float64, "left_out_venue": pl.Utf8,
+            "left_out_year": pl.Int64, "diff": pl.Float64, "lo": pl.Float64, "hi": pl.Float64,
+            "n_a": pl.Int64, "n_b": pl.Int64, "verdict": pl.Utf8, "agrees": pl.Boolean,
+        }  # fmt: skip
+        rows = []
+        for r in self.results:
+            if r.robustness is None or r.primary is None:
+                continue
+            for sp in r.robustness.specifications:
+                v = sp["verdict"]
+                testable = v != "not testable on this data"
+                left_venue = sp["left_out_venue"]
+                rows.append(
+                    {
+                        **{k: sp[k] for k in schema if k in sp},
+                        "id": r.claim.id,
+                        "left_out_venue": None if left_venue is None else str(left_venue),
+                        "agrees": (v == r.primary.verdict) if testable else None,
+                    }
+                )
+        return pl.DataFrame(rows, schema=schema, orient="row")
 
     def figures(self) -> list[tuple[str, str, Any]]:
         """``(name, caption, figure)`` for the report; ``figure`` is None when it cannot be
