@@ -397,10 +397,17 @@ def _robustness(
             strata = None
     # specification grid
     n_reps = min(preset.resamples, SPEC_RESAMPLES) if preset.resamples else None
+    venues, years, skip_v, skip_y = rb.leave_out_units(S, preset.min_works)
     specs = rb.specification_grid(
         sums_by_top, preset.counting.report, op=claim.op, by=by, min_works=preset.min_works,
-        n_reps=n_reps,
+        venues=venues, years=years, n_reps=n_reps,
     )  # fmt: skip
+    grid_notes = []
+    if skip_v or skip_y:
+        grid_notes.append(
+            f"not left out one at a time (fewer than {preset.min_works} works on each side): "
+            f"{skip_v} venue(s), {skip_y} year(s)"
+        )
     testable = [sp for sp in specs if sp.verdict != NOT_TESTABLE]
     agree = [sp for sp in testable if sp.verdict == verdict]
     agreement = len(agree) / len(testable) if testable else None
@@ -463,6 +470,7 @@ def _robustness(
         agreement_threshold=st.agreement,
         n_agree=len(agree),
         n_specifications=len(testable),
+        notes=tuple(grid_notes),
     )  # fmt: skip
     return rob, final, reason
 
@@ -570,7 +578,7 @@ def _evaluate_records(preset: Preset, claim: Claim, ev: Evidence, base: dict) ->
     verdict = decide(claim.op, prim.lo, prim.hi)
     primary = _estimate(prim, top, verdict, interval)
     rob, final, reason = _robustness(preset, claim, sums_by_top, top, by, prim, verdict)
-    rob = replace(rob, excluded=tuple(excluded), notes=tuple(notes))
+    rob = replace(rob, excluded=tuple(excluded), notes=(*notes, *rob.notes))
     n_reps = min(preset.resamples, SPEC_RESAMPLES) if preset.resamples else None
     sens_text = _interval_text(preset, by, n_reps or 0)
     sens: list[Estimate] = []

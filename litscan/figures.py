@@ -62,6 +62,9 @@ __all__ = [
     "plot_classifier_eval",
     "plot_claims",
     "VERDICT_STYLES",
+    "plot_venue_forest",
+    "plot_spec_curve",
+    "plot_coverage",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -1161,6 +1164,7 @@ VERDICT_STYLES: dict[str, tuple[str, str]] = {
     "supported": (OKABE_ITO["bluish_green"], "circle"),
     "contradicted": (OKABE_ITO["reddish_purple"], "x"),
     "inconclusive": ("#777777", "diamond-open"),
+    "venue-dependent": (OKABE_ITO["orange"], "square"),
 }
 
 
@@ -1273,4 +1277,219 @@ def plot_claims(
         legend=dict(orientation="h", x=0, xanchor="left", y=-0.15, yanchor="top"),
         margin=dict(l=40, b=100),
     )
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# robustness: per-venue forest plot and specification curve
+# --------------------------------------------------------------------------------------------
+
+
+def _isnum(v: Any) -> bool:
+    return v is not None and not (isinstance(v, float) and math.isnan(v))
+
+
+def plot_venue_forest(
+    strata: pl.DataFrame,
+    *,
+    standardised: dict | None = None,
+    crude: dict | None = None,
+    random_effects: dict | None = None,
+    i2: float | None = None,
+    title: str | None = None,
+    source: str | None = None,
+    counting: str | None = None,
+) -> go.Figure:
+    """Forest plot of one claim by venue: each venue's A − B (points) with its 95 % interval
+    (hollow when the venue has too few works to enter I²), then the crude (pooled) and the
+    standardised estimate and the DerSimonian–Laird random-effects mean as a diamond.
+
+    ``strata``: ``stratum, diff, lo, hi`` (fractions) and optionally ``n_a, n_b, eligible`` —
+    the ``robustness.strata`` of a claim (:mod:`litscan.claims`). The dicts hold ``diff, lo, hi``.
+    """
+    where = "plot_venue_forest"
+    df = _frame(strata, where)
+    _require(df, ["stratum", "diff", "lo", "hi"], where, "a claim's robustness.strata")
+    rows = list(df.iter_rows(named=True))
+    labels = [str(r["stratum"]) for r in rows]
+    summary = [(n, d) for n, d in (("crude (pooled)", crude), ("standardised", standardised))
+               if d and _isnum(d.get("diff"))]  # fmt: skip
+    n = len(rows) + len(summary) + (1 if random_effects else 0)
+    ypos = list(range(n, 0, -1))
+    fig = go.Figure()
+    fig.add_vline(x=0, line=dict(color="#333333", width=1.2))
+    eligible = [bool(r.get("eligible", True)) for r in rows]
+    for ok in (True, False):
+        idx = [i for i, e in enumerate(eligible) if e is ok]
+        if not idx:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[100 * rows[i]["diff"] for i in idx],
+                y=[ypos[i] for i in idx],
+                mode="markers",
+                name="venue" if ok else "venue (too few works for I²)",
+                marker=dict(size=11, color="#444444", symbol="square" if ok else "square-open"),
+                error_x=dict(type="data", symmetric=False, color="#444444",
+                             array=[100 * (rows[i]["hi"] - rows[i]["diff"]) for i in idx],
+                             arrayminus=[100 * (rows[i]["diff"] - rows[i]["lo"]) for i in idx]),
+                text=[f"A works {rows[i].get('n_a', '')}, B works {rows[i].get('n_b', '')}"
+                      for i in idx],
+                hovertemplate="%{x:+.1f} points<br>%{text}<extra></extra>",
+            )
+        )  # fmt: skip
+    k = len(rows)
+    colors = {"crude (pooled)": OKABE_ITO["sky_blue"], "standardised": OKABE_ITO["blue"]}
+    for j, (name, d) in enumerate(summary):
+        y = ypos[k + j]
+        labels.append(f"<b>{name}</b>")
+        fig.add_trace(
+            go.Scatter(
+                x=[100 * d["diff"]], y=[y], mode="markers", name=name,
+                marker=dict(size=14, color=colors[name], symbol="circle"),
+                error_x=dict(type="data", symmetric=False, color=colors[name], thickness=2.5,
+                             array=[100 * (d["hi"] - d["diff"])] if _isnum(d.get("hi")) else None,
+                             arrayminus=[100 * (d["diff"] - d["lo"])] if _isnum(d.get("lo"))
+                             else None),
+            )
+        )  # fmt: skip
+    if random_effects:
+        y = ypos[-1]
+        re = random_effects
+        lab = "random effects" + (f" (I² = {100 * i2:.0f} %)" if _isnum(i2) else "")
+        labels.append(f"<b>{lab}</b>")
+        xs = [100 * re["lo"], 100 * re["diff"], 100 * re["hi"], 100 * re["diff"], 100 * re["lo"]]
+        fig.add_trace(
+            go.Scatter(
+                x=xs, y=[y, y + 0.3, y, y - 0.3, y], fill="toself", mode="lines",
+                name="random effects (DerSimonian–Laird)",
+                line=dict(color=OKABE_ITO["vermillion"]),
+                fillcolor=_rgba(OKABE_ITO["vermillion"], 0.5),
+            )
+        )  # fmt: skip
+    fig.update_yaxes(tickvals=ypos, ticktext=labels, showline=False, ticks="", automargin=True)
+    sub = describe(counting=counting, source=source,
+                   extra="A − B in percentage points, 95 % intervals; weights = side A's "
+                   "venue-year mix")  # fmt: skip
+    _layout(fig, title or "A − B by venue", sub)
+    fig.update_xaxes(title_text="A − B (percentage points)", showgrid=True, gridcolor="#EEEEEE")
+    fig.update_layout(height=max(360, 60 + 34 * n + 120),
+                      legend=dict(orientation="h", x=0, y=-0.12, yanchor="top"))  # fmt: skip
+    return fig
+
+
+def plot_spec_curve(
+    specs: pl.DataFrame,
+    *,
+    primary_verdict: str | None = None,
+    title: str | None = None,
+    source: str | None = None,
+) -> go.Figure:
+    """Specification curve (Simonsohn, Simmons & Nelson 2020): every specification's A − B with
+    its 95 % interval, sorted by the estimate and coloured by its verdict.
+
+    ``specs``: ``diff, lo, hi, verdict`` and optionally ``counting, top, left_out_venue,
+    left_out_year`` — :meth:`litscan.run.RunResult.robustness_frame` rows of one claim.
+    Specifications that are not testable are left out (their number is in the subtitle).
+    """
+    where = "plot_spec_curve"
+    df = _frame(specs, where)
+    _require(df, ["diff", "lo", "hi", "verdict"], where, "RunResult.robustness_frame()")
+    n_all = df.height
+    df = df.filter(pl.col("diff").is_not_null() & pl.col("lo").is_not_null()
+                   & pl.col("diff").is_not_nan())  # fmt: skip
+    df = df.filter(pl.col("verdict") != "not testable on this data")
+    if df.height == 0:
+        raise InputDataError(f"{where}: no testable specification to draw")
+    df = df.sort("diff").with_row_index("rank", offset=1)
+
+    def label(r: dict) -> str:
+        parts = [str(r.get("counting") or "")]
+        if _isnum(r.get("top")):
+            parts.append(f"top {100 * r['top']:g} %")
+        if r.get("left_out_venue") is not None:
+            parts.append(f"without {r['left_out_venue']}")
+        if r.get("left_out_year") is not None:
+            parts.append(f"without {r['left_out_year']}")
+        return ", ".join(p for p in parts if p)
+
+    fig = go.Figure()
+    fig.add_hline(y=0, line=dict(color="#333333", width=1.2))
+    for verdict in list(VERDICT_STYLES) + sorted(
+        set(df.get_column("verdict").to_list()) - set(VERDICT_STYLES)
+    ):
+        part = df.filter(pl.col("verdict") == verdict)
+        if part.height == 0:
+            continue
+        color, symbol = VERDICT_STYLES.get(verdict, ("#AAAAAA", "circle-open"))
+        rows = list(part.iter_rows(named=True))
+        fig.add_trace(
+            go.Scatter(
+                x=[r["rank"] for r in rows], y=[100 * r["diff"] for r in rows], mode="markers",
+                name=verdict, marker=dict(size=6, color=color, symbol=symbol),
+                error_y=dict(type="data", symmetric=False, color=_rgba(color, 0.45),
+                             thickness=1.2, width=0,
+                             array=[100 * (r["hi"] - r["diff"]) for r in rows],
+                             arrayminus=[100 * (r["diff"] - r["lo"]) for r in rows]),
+                text=[label(r) for r in rows],
+                hovertemplate="%{text}<br>A − B = %{y:+.1f} points<extra>" + verdict
+                + "</extra>",
+            )
+        )  # fmt: skip
+    extra = f"{df.height} testable of {n_all} specifications, sorted by A − B"
+    if primary_verdict:
+        agree = df.filter(pl.col("verdict") == primary_verdict).height
+        extra += f"; {agree} give the primary verdict ({primary_verdict})"
+    _layout(fig, title or "Specification curve", describe(source=source, extra=extra))
+    fig.update_xaxes(title_text="specification (sorted by A − B)", showgrid=False)
+    fig.update_yaxes(title_text="A − B (percentage points)", showgrid=True, gridcolor="#EEEEEE")
+    return fig
+
+
+def plot_coverage(
+    coverage: pl.DataFrame,
+    *,
+    panel: Sequence[str] = (),
+    title: str | None = None,
+    source: str | None = None,
+    max_venues: int = 40,
+) -> go.Figure:
+    """Works per venue × year (heatmap; empty cells = no works), the venues of a fixed panel
+    marked with ``▸``; at most ``max_venues`` venues (those with the most works).
+
+    ``coverage``: ``source, year, works`` — :func:`litscan.robustness.coverage`.
+    """
+    where = "plot_coverage"
+    df = _frame(coverage, where)
+    _require(df, ["source", "year", "works"], where, "litscan.robustness.coverage(works)")
+    df = df.filter(pl.col("source").is_not_null() & pl.col("year").is_not_null())
+    if df.height == 0:
+        raise InputDataError(f"{where}: no venue-year with works")
+    years = sorted({int(y) for y in df.get_column("year").to_list()})
+    totals = df.group_by("source").agg(pl.col("works").sum()).sort(
+        ["works", "source"], descending=[True, False]
+    )
+    n_venues = totals.height
+    venues = sorted((str(v) for v in totals.head(max_venues).get_column("source")), reverse=True)
+    cells = {(str(r[0]), int(r[1])): r[2] for r in df.select("source", "year", "works").iter_rows()}
+    z = [[cells.get((v, y)) for y in years] for v in venues]
+    marks = set(panel)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z, x=years, y=[f"▸ {v}" if v in marks else v for v in venues],
+            colorscale="Blues", hoverongaps=False, colorbar=dict(title="works"),
+            text=[["" if c is None else f"{c:,}" for c in row] for row in z],
+            texttemplate="%{text}", textfont=dict(size=10),
+            hovertemplate="%{y} %{x}: %{z} works<extra></extra>",
+        )
+    )  # fmt: skip
+    extra = "works per venue and year"
+    if n_venues > len(venues):
+        extra += f"; the {len(venues)} venues with most works of {n_venues}"
+    if marks:
+        extra += "; ▸ = fixed venue panel of the share-over-time figure"
+    _layout(fig, title or "Coverage: works per venue × year", describe(source=source, extra=extra),
+            legend=False)  # fmt: skip
+    fig.update_xaxes(dtick=1, showgrid=False)
+    fig.update_layout(height=max(340, 140 + 24 * len(venues)))
     return fig

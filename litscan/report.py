@@ -438,6 +438,47 @@ def build_figures(run: Evaluation) -> list[tuple[str, str, Any]]:
                 "Shares in period A (after) vs period B (before), same venues",
                 lambda: F.plot_before_after(df, source=rec_src),
             )
+    if "coverage" in t and t["coverage"].height and "source" in t["coverage"].columns:
+        panel = t.get("venue_panel")
+        add(
+            "coverage",
+            "Coverage: works per venue × year (a share moves when this mix moves)",
+            lambda: F.plot_coverage(
+                t["coverage"],
+                panel=[] if panel is None else panel.get_column("source").to_list(),
+                source=rec_src,
+            ),
+        )
+    for r in run.results:
+        rb = r.robustness
+        if rb is None or r.primary is None:
+            continue
+        if rb.strata:
+            add(
+                f"{r.claim.id}_venues",
+                f"{r.claim.id}: A − B by venue, crude, standardised and random effects",
+                lambda r=r, rb=rb: F.plot_venue_forest(
+                    pl.DataFrame(list(rb.strata)),
+                    standardised=rb.standardised,
+                    crude=rb.crude,
+                    random_effects=rb.random_effects,
+                    i2=rb.i2,
+                    title=f"{r.claim.id}: A − B by venue",
+                    source=rec_src,
+                    counting=r.primary.counting,
+                ),
+            )
+        if rb.specifications:
+            add(
+                f"{r.claim.id}_specs",
+                f"{r.claim.id}: specification curve ({rb.summary()})",
+                lambda r=r, rb=rb: F.plot_spec_curve(
+                    pl.DataFrame(list(rb.specifications), infer_schema_length=None),
+                    primary_verdict=r.primary.verdict,
+                    title=f"{r.claim.id}: specification curve",
+                    source=rec_src,
+                ),
+            )
     for r in run.results:
         if r.per_year:
             add(
@@ -471,10 +512,19 @@ def _summary_table(run: Evaluation) -> str:
     )
 
 
-def coverage_html(cov: pl.DataFrame) -> str:
+def coverage_html(cov: pl.DataFrame, max_venues: int = 40) -> str:
     """The venue × year coverage matrix (works; citation coverage below 50 % marked *)."""
     years = sorted({int(y) for y in cov.get_column("year").drop_nulls().to_list()})
-    venues = sorted({str(v) for v in cov.get_column("source").to_list()})
+    totals = cov.group_by("source").agg(pl.col("works").sum()).sort(
+        ["works", "source"], descending=[True, False], nulls_last=True
+    )
+    venues = sorted(str(v) for v in totals.head(max_venues).get_column("source").to_list())
+    more = (
+        f"<p class='muted'>The {len(venues)} venues with most works of {totals.height}; all in "
+        "figures/coverage.csv.</p>"
+        if totals.height > len(venues)
+        else ""
+    )
     cells = {(str(r["source"]), r["year"]): r for r in cov.iter_rows(named=True)}
     head = "".join(f"<th>{y}</th>" for y in years)
     body = []
@@ -491,7 +541,7 @@ def coverage_html(cov: pl.DataFrame) -> str:
     return (
         f"<table><tr><th>venue</th>{head}</tr>{''.join(body)}</table>"
         "<p class='muted'>* fewer than 50 % of the works have a citation count: left out of "
-        "top-x sets.</p>"
+        f"top-x sets.</p>{more}"
     )
 
 

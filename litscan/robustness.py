@@ -47,6 +47,7 @@ __all__ = [
     "per_venue",
     "random_effects",
     "specification_grid",
+    "leave_out_units",
     "coverage",
     "citation_coverage",
     "venue_panel",
@@ -57,6 +58,8 @@ Z95 = 1.959963984540054
 _NUM = {"whole": 0, "fractional": 1}
 _DEN = 2
 _SIDE_B = 3
+#: up to this many venues every venue gets an estimate; beyond it only those with enough works
+MAX_SMALL_VENUES = 40
 
 
 # --------------------------------------------------------------------------------------------
@@ -104,15 +107,13 @@ class Resampler:
             raise ValueError("Resampler.sums: a work is not in the resampler's population")
         widx = w.to_numpy()
         uniq, col = np.unique(widx, return_inverse=True)
-        mat = sparse.csr_matrix(
-            (value.astype(np.float32), (key, col)), shape=(n_keys, len(uniq))
-        )
+        mat = sparse.csr_matrix((value, (key, col)), shape=(n_keys, len(uniq)))
         sub = self.weights[uniq]
         out = np.empty((self.n_resamples, n_keys))
         step = 128
         for r0 in range(0, self.n_resamples, step):
             r1 = min(self.n_resamples, r0 + step)
-            out[r0:r1] = (mat @ sub[:, r0:r1].astype(np.float32)).T
+            out[r0:r1] = (mat @ sub[:, r0:r1].astype(np.float64)).T
         return out
 
 
@@ -237,8 +238,101 @@ def _reduce(x: np.ndarray, order: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den, NaN where den is 0 (or a rounding residue of 0 after a subtraction)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+        ok = den > 1e-9
+        return np.where(ok, num / np.where(ok, den, 1.0), np.nan)
+
+
+def _rows(counting: str) -> list[int]:
+    num = _NUM[counting]
+    return [num, _DEN, _SIDE_B + num, _SIDE_B + _DEN]
+
+
+def _group_sorted(gid: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(strata ``idx`` ordered by group, start of each group in that order, the groups)."""
+    order = idx[np.argsort(gid[idx], kind="stable")]
+    gs = gid[order]
+    starts = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]])
+    return order, starts, gs[starts]
+
+
+def _grouped(
+    sums: StrataSums,
+    counting: str,
+    by: Sequence[str],
+    keep: np.ndarray | None,
+    n_reps: int | None,
+):
+    """(labels, point sums (4, G), works (2, G), works with the country (2, G), replicate sums
+    (R, 4, G) or None) of the strata ``keep`` grouped by ``by``.
+
+    The grouping of all strata is computed once per (counting, key, resamples) and cached; a
+    mask that drops a few strata (leave one venue or year out) subtracts their sums from it
+    (work counts are integers, so a group that loses every work has exactly 0 works)."""
+    rows = _rows(counting)
+    gid, labels = sums.groups(by)
+    key = ("grouped", counting, tuple(by), n_reps)
+    if key not in sums._groups:
+        order, starts, groups = _group_sorted(gid, np.arange(sums.n_strata))
+        reps = None
+        if sums.reps is not None:
+            r = sums.reps if n_reps is None else sums.reps[:n_reps]
+            reps = _reduce(r[:, rows, :], order, starts)
+        sums._groups[key] = (
+            np.array([labels[g] for g in groups], dtype=object),
+            _reduce(sums.point[rows], order, starts),
+            _reduce(sums.n, order, starts),
+            _reduce(sums.k, order, starts),
+            None if reps is None else _Reps(reps),
+            groups,
+        )
+    glabels, p, ng, kg, rg, groups = sums._groups[key]
+    if keep is None or keep.all():
+        return glabels, p, ng, kg, rg
+    drop = np.flatnonzero(~keep)
+    if drop.size * 2 > sums.n_strata:  # most strata dropped: group the kept ones directly
+        order, starts, g = _group_sorted(gid, np.flatnonzero(keep))
+        reps = None
+        if rg is not None:
+            r = sums.reps if n_reps is None else sums.reps[:n_reps]
+            reps = _Reps(_reduce(r[:, rows, :], order, starts))
+        return (np.array([labels[x] for x in g], dtype=object),
+                _reduce(sums.point[rows], order, starts),
+                _reduce(sums.n, order, starts), _reduce(sums.k, order, starts), reps)  # fmt: skip
+    order, starts, g = _group_sorted(gid, drop)
+    at = np.searchsorted(groups, g)
+    p = p.copy()
+    ng = ng.copy()
+    kg = kg.copy()
+    p[:, at] -= _reduce(sums.point[rows], order, starts)
+    ng[:, at] -= _reduce(sums.n, order, starts)
+    kg[:, at] -= _reduce(sums.k, order, starts)
+    if rg is not None:
+        r = sums.reps if n_reps is None else sums.reps[:n_reps]
+        rg = _Reps(rg.full, at, np.add.reduceat(r[:, :, order][:, rows], starts, axis=-1))
+    return glabels, p, ng, kg, rg
+
+
+class _Reps:
+    """Replicate sums (R, 4, G) of grouped strata, minus the sums ``delta`` (R, 4, len(at)) of
+    the groups ``at`` (strata left out), materialised only for the columns asked for."""
+
+    def __init__(self, full: np.ndarray, at=None, delta=None) -> None:
+        self.full, self.at, self.delta = full, at, delta
+
+    def cols(self, mask: np.ndarray) -> np.ndarray:
+        out = self.full[:, :, mask]
+        if self.at is not None:
+            sel = mask[self.at]
+            if sel.any():
+                pos = np.cumsum(mask) - 1
+                out[:, :, pos[self.at[sel]]] -= self.delta[:, :, sel]
+        return out
+
+    def total(self) -> np.ndarray:
+        t = self.full.sum(axis=2)
+        return t if self.at is None else t - self.delta.sum(axis=2)
 
 
 @dataclass(frozen=True)
@@ -295,31 +389,18 @@ def compare(
     strata coarsened to the key ``by`` (a subset of the sums' strata columns).
     ``intervals=False`` leaves every interval NaN and only keeps the replicates of A − B (the
     specification grid computes their intervals in one batch)."""
-    num = _NUM[counting]
-    rows = [num, _DEN, _SIDE_B + num, _SIDE_B + _DEN]
-    gid, labels = sums.groups(by)
-    kept = np.flatnonzero(keep) if keep is not None else np.arange(sums.n_strata)
     const = sums.constant
     nan = float("nan")
-    if kept.size == 0:
+    if keep is not None and not keep.any():
         return _empty(counting, by)
-    order = kept[np.argsort(gid[kept], kind="stable")]
-    gsorted = gid[order]
-    starts = np.flatnonzero(np.r_[True, gsorted[1:] != gsorted[:-1]])
-    glabels = [labels[g] for g in gsorted[starts]]
-    p = _reduce(sums.point[rows], order, starts)  # (4, G)
-    na_f, nb_f = sums.n[0, order], sums.n[1, order]
-    ka_f, kb_f = sums.k[0, order], sums.k[1, order]
-    n_a_g = np.add.reduceat(na_f, starts)
-    n_b_g = np.add.reduceat(nb_f, starts)
-    k_a_g = np.add.reduceat(ka_f, starts)
-    k_b_g = np.add.reduceat(kb_f, starts)
-    has_a = p[1] > 0
-    has_b = np.ones_like(has_a) if const is not None else p[3] > 0
+    glabels, p, ng, kg, rg = _grouped(sums, counting, by, keep, n_reps)
+    n_a_g, n_b_g = ng
+    k_a_g, k_b_g = kg
+    has_a = n_a_g > 0
+    has_b = np.ones_like(has_a) if const is not None else n_b_g > 0
     common = has_a & has_b
-    only_a = tuple(lab for lab, a_, b_ in zip(glabels, has_a, has_b, strict=True) if a_ and not b_)
-    only_b = tuple(lab for lab, a_, b_ in zip(glabels, has_a, has_b, strict=True) if b_ and not a_
-                   and const is None)
+    only_a = tuple(glabels[has_a & ~has_b].tolist())
+    only_b = () if const is not None else tuple(glabels[has_b & ~has_a].tolist())
     pa = _ratio(p[0], p[1])
     pb = np.full_like(pa, const) if const is not None else _ratio(p[2], p[3])
     ca = float(p[0].sum() / p[1].sum()) if p[1].sum() > 0 else nan
@@ -334,23 +415,23 @@ def compare(
         sa = sb = nan
     reps_d = reps_a = reps_b = None
     crude_reps = None
-    if sums.reps is not None:
-        r = sums.reps if n_reps is None else sums.reps[:n_reps]
-        rg = _reduce(r[:, rows, :], order, starts)  # (R, 4, G)
-        ra = _ratio(rg[:, 0], rg[:, 1])
-        ra = np.where(np.isnan(ra), np.nan_to_num(pa)[None, :], ra)
-        if const is not None:
-            rb = np.full_like(ra, const)
-            crude_b = np.full(ra.shape[0], const)
-        else:
-            rb = _ratio(rg[:, 2], rg[:, 3])
-            rb = np.where(np.isnan(rb), np.nan_to_num(pb)[None, :], rb)
-            crude_b = _ratio(rg[:, 2].sum(axis=1), rg[:, 3].sum(axis=1))
+    if rg is not None:
+        tot = rg.total()  # (R, 4)
+        crude_b = np.full(tot.shape[0], const) if const is not None else _ratio(tot[:, 2], tot[:, 3])
+        crude_reps = _ratio(tot[:, 0], tot[:, 1]) - crude_b
         if common.any():
-            reps_a = ra[:, common] @ w[common]
-            reps_b = rb[:, common] @ w[common]
+            rc = rg.cols(common)  # (R, 4, common)
+            ra = _ratio(rc[:, 0], rc[:, 1])
+            ra = np.where(np.isnan(ra), pa[common][None, :], ra)
+            if const is not None:
+                rb = np.full_like(ra, const)
+            else:
+                rb = _ratio(rc[:, 2], rc[:, 3])
+                rb = np.where(np.isnan(rb), pb[common][None, :], rb)
+            wc = w[common]
+            reps_a = ra @ wc
+            reps_b = rb @ wc
             reps_d = reps_a - reps_b
-        crude_reps = _ratio(rg[:, 0].sum(axis=1), rg[:, 1].sum(axis=1)) - crude_b
     diff = sa - sb
     cd = ca - cb
     if intervals:
@@ -369,7 +450,7 @@ def compare(
         k_a=int(k_a_g[common].sum()), k_b=int(k_b_g[common].sum()),
         crude_diff=cd, crude_lo=clo, crude_hi=chi, crude_a=ca, crude_b=cb,
         crude_n_a=int(n_a_g.sum()), crude_n_b=int(n_b_g.sum()),
-        weights=tuple((lab, float(x)) for lab, x, c in zip(glabels, w, common, strict=True) if c),
+        weights=tuple(zip(glabels[common].tolist(), w[common].tolist(), strict=True)),
         only_a=only_a, only_b=only_b, reps=reps_d,
     )  # fmt: skip
 
@@ -413,7 +494,13 @@ def per_venue(
     within = [b for b in by if b != "source"]
     base = np.ones(sums.n_strata, dtype=bool) if keep is None else keep
     out = []
-    for v in sorted({s for s in src[base].tolist() if s is not None}):
+    venues = sorted({s for s in src[base].tolist() if s is not None}, key=str)
+    if len(venues) > MAX_SMALL_VENUES:  # many small venues (live journals): the big ones only
+        const = sums.constant is not None
+        venues = [v for v in venues
+                  if sums.n[0, base & (src == v)].sum() >= min_works
+                  and (const or sums.n[1, base & (src == v)].sum() >= min_works)]  # fmt: skip
+    for v in venues:
         c = compare(sums, counting, by=within, keep=base & (src == v), level=level)
         if not np.isfinite(c.diff):
             continue
@@ -490,6 +577,25 @@ def spec_verdict(c: Comparison, op: str, min_works: int, constant: bool) -> str:
     return decide(op, c.lo, c.hi)
 
 
+def leave_out_units(sums: StrataSums, min_works: int) -> tuple[list, list, int, int]:
+    """(venues, years) worth leaving out one at a time: those where side A or side B has at
+    least ``min_works`` works; plus how many smaller venues and years are not left out alone."""
+    out: list[list] = []
+    skipped: list[int] = []
+    for col in ("source", "year"):
+        vals = sums.column(col)
+        if vals is None:
+            out.append([])
+            skipped.append(0)
+            continue
+        keys = sorted({v for v in vals.tolist() if v is not None}, key=str)
+        big = [k for k in keys
+               if max(sums.n[0, vals == k].sum(), sums.n[1, vals == k].sum()) >= min_works]
+        out.append([int(k) if col == "year" else k for k in big])
+        skipped.append(len(keys) - len(big))
+    return out[0], out[1], skipped[0], skipped[1]
+
+
 def specification_grid(
     sums_by_top: Mapping[float | None, StrataSums],
     countings: Sequence[str],
@@ -497,31 +603,40 @@ def specification_grid(
     op: str,
     by: Sequence[str],
     min_works: int,
+    venues: Sequence | None = None,
+    years: Sequence | None = None,
     n_reps: int | None = None,
-    leave_venues: bool = True,
-    leave_years: bool = True,
     level: float = 0.95,
 ) -> list[Spec]:
-    """Every counting × threshold × (all venues or one venue left out) × (all years or one
-    year left out), each with its interval verdict (Simonsohn, Simmons & Nelson 2020)."""
+    """Every counting × threshold × (all works, or one venue left out, or one year left out),
+    each with its interval verdict (a specification curve, Simonsohn, Simmons & Nelson 2020).
+
+    ``venues`` / ``years``: the units to leave out one at a time (default: those of
+    :func:`leave_out_units` on the first sums)."""
     out: list[Spec] = []
+    if venues is None or years is None:
+        first = next(iter(sums_by_top.values()))
+        v_auto, y_auto, _, _ = leave_out_units(first, min_works)
+        venues = v_auto if venues is None else venues
+        years = y_auto if years is None else years
     for top, sums in sums_by_top.items():
         src, yr = sums.column("source"), sums.column("year")
-        venues: list = [None]
-        years: list = [None]
-        if leave_venues and src is not None:
-            venues += sorted({v for v in src.tolist() if v is not None})
-        if leave_years and yr is not None:
-            years += sorted({int(y) for y in yr.tolist() if y is not None})
+        cells: list[tuple] = [(None, None)]
+        if src is not None:
+            cells += [(v, None) for v in venues]
+        if yr is not None:
+            cells += [(None, y) for y in years]
         const = sums.constant is not None
         for cnt in countings:
             rows: list[tuple] = []
-            for v in venues:
-                mv = np.ones(sums.n_strata, dtype=bool) if v is None else src != v
-                for y in years:
-                    keep = mv if y is None else mv & (yr != y)
-                    c = compare(sums, cnt, by=by, keep=keep, n_reps=n_reps, intervals=False)
-                    rows.append((v, y, c))
+            for v, y in cells:
+                keep = np.ones(sums.n_strata, dtype=bool)
+                if v is not None:
+                    keep &= src != v
+                if y is not None:
+                    keep &= yr != y
+                c = compare(sums, cnt, by=by, keep=keep, n_reps=n_reps, intervals=False)
+                rows.append((v, y, c))
             bounds = _batch_intervals([c.diff for _, _, c in rows],
                                       [c.reps for _, _, c in rows], level)  # fmt: skip
             for (v, y, c), (lo, hi) in zip(rows, bounds, strict=True):
