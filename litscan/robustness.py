@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import polars as pl
 
-from litscan import aggregate as ag
+from litscan import bootstrap
 from litscan.verdicts import NOT_TESTABLE, decide
 
 __all__ = [
@@ -67,54 +67,25 @@ MAX_SMALL_VENUES = 40
 # --------------------------------------------------------------------------------------------
 
 
-def _draw_weights(ids: pl.Series, n_resamples: int, seed: int) -> np.ndarray:
-    """(W, R) uint8 Poisson(1) weights, identical to :func:`litscan.aggregate.replicate_weights`
-    (drawn in blocks of resamples to bound the scratch memory)."""
-    h = ag._hash_ids(ids, seed)
-    out = np.empty((len(ids), n_resamples), dtype=np.uint8)
-    step = 64
-    for r0 in range(0, n_resamples, step):
-        r1 = min(n_resamples, r0 + step)
-        out[:, r0:r1] = ag._replicate_block(h, r0, r1)
-    return out
-
-
 class Resampler:
-    """The bootstrap weights of a population's works, drawn once and shared by every claim and
-    specification computed on it (weight (work, r) depends only on seed, r and the work id)."""
+    """The bootstrap weights of a population's works (:func:`litscan.bootstrap.shared_weights`),
+    hashed once and shared by every claim and specification computed on it: weight (work, r)
+    depends only on seed, r and the work id, so these are the resamples of
+    :mod:`litscan.aggregate` too."""
 
     def __init__(self, work_ids: pl.Series | Sequence[str], n_resamples: int, seed: int) -> None:
-        ids = pl.Series("work_id", list(work_ids) if not isinstance(work_ids, pl.Series)
-                        else work_ids, dtype=pl.Utf8)
-        ids = ids.unique().sort().rename("work_id")
-        self.index = pl.DataFrame({"work_id": ids}).with_row_index("_w")
+        ids = work_ids if isinstance(work_ids, pl.Series) else pl.Series(list(work_ids))
+        ids = ids.cast(pl.Utf8).unique().sort()
         self.n_resamples = int(n_resamples)
         self.seed = int(seed)
-        self.weights = _draw_weights(ids, self.n_resamples, self.seed) if n_resamples else None
+        self.shared = bootstrap.shared_weights(ids, self.n_resamples, self.seed)
 
     def sums(self, work_id: pl.Series, key: np.ndarray, value: np.ndarray, n_keys: int):
         """(R, n_keys): Σ over rows of weight(work, r)·value, per key; None without resamples."""
-        from scipy import sparse
-
-        if self.weights is None:
+        if not self.n_resamples:
             return None
-        w = (
-            pl.DataFrame({"work_id": work_id.cast(pl.Utf8)})
-            .join(self.index, on="work_id", how="left")
-            .get_column("_w")
-        )
-        if w.null_count():
-            raise ValueError("Resampler.sums: a work is not in the resampler's population")
-        widx = w.to_numpy()
-        uniq, col = np.unique(widx, return_inverse=True)
-        mat = sparse.csr_matrix((value, (key, col)), shape=(n_keys, len(uniq)))
-        sub = self.weights[uniq]
-        out = np.empty((self.n_resamples, n_keys))
-        step = 128
-        for r0 in range(0, self.n_resamples, step):
-            r1 = min(self.n_resamples, r0 + step)
-            out[r0:r1] = (mat @ sub[:, r0:r1].astype(np.float64)).T
-        return out
+        pos = self.shared.positions(work_id)
+        return self.shared.group_sums(pos, key.astype(np.int64), value.astype(np.float64), n_keys)
 
 
 # --------------------------------------------------------------------------------------------
@@ -206,12 +177,12 @@ def strata_sums(
         n[side] = np.bincount(s, weights=(m > 0).astype(float), minlength=n_s)
         k[side] = np.bincount(s, weights=((m > 0) & (wh > 0)).astype(float), minlength=n_s)
     reps = None
-    if resampler is not None and resampler.weights is not None and ids:
+    if resampler is not None and resampler.n_resamples and ids:
         r = resampler.sums(
             pl.concat(ids), np.concatenate(key_parts), np.concatenate(val_parts), 6 * n_s
         )
         reps = r.reshape(r.shape[0], 6, n_s)
-    elif resampler is not None and resampler.weights is not None:
+    elif resampler is not None and resampler.n_resamples:
         reps = np.zeros((resampler.n_resamples, 6, n_s))
     return StrataSums(strata, point, reps, n, k, constant)
 
