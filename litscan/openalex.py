@@ -7,9 +7,11 @@
 * :class:`OpenAlexClient` owns a ``requests.Session`` (injectable for tests), the base URL, a
   deadline per request, a decoded-size cap, a user agent, a polite request-rate throttle, and the
   retry policy of OpenAlex's 2026 error table (403 = rate limited, 429 = daily budget spent, 401 =
-  key problem; details in the class docstring). The API key travels only in the
-  ``Authorization: Bearer`` header; every URL, header and message is passed through
-  :func:`~litscan.errors.scrub` before it is logged, raised or cached.
+  key problem; details in the class docstring). The API key is sent as OpenAlex's 2026
+  documentation says (``api_key=`` query parameter, added only to the URL actually sent) and also
+  as an ``Authorization: Bearer`` header; every URL, header and message is passed through
+  :func:`~litscan.errors.scrub` before it is logged, raised or cached, and the URLs kept in
+  caches, manifests and reports never carry the key.
 * :func:`fetch_works` pages through ``/works`` with cursor paging (no 10,000 cap) or, for random
   samples, basic paging; every page goes through the resumable cache of :mod:`litscan.cache`.
   Paging is bounded (a repeated cursor or a page without new ids stops it) and every page is
@@ -311,6 +313,13 @@ class OpenAlexClient:
             headers["Authorization"] = f"Bearer {self.settings.api_key}"
         return headers
 
+    def _keyed(self, url: str) -> str:
+        """The URL actually sent: ``url`` plus ``api_key=`` (OpenAlex's documented way)."""
+        key = self.settings.api_key
+        if not key:
+            return url
+        return f"{url}{'&' if '?' in url else '?'}api_key={quote(key, safe='')}"
+
     def _throttle(self) -> None:
         rps = self.settings.max_requests_per_second
         if not rps or self._last_request_at is None:
@@ -357,7 +366,8 @@ class OpenAlexClient:
             wait: float | None = None
             last_was_rate = False
             try:
-                resp = bounded_get(self.session, url, headers=self._headers(), timeout=s.timeout,
+                resp = bounded_get(self.session, self._keyed(url), headers=self._headers(),
+                                   timeout=s.timeout,
                                    deadline=s.deadline, max_bytes=s.max_response_bytes,
                                    max_redirects=s.max_redirects)
             except ResponseTooLarge as exc:

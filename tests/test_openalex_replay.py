@@ -9,6 +9,7 @@ builds exactly the URLs the real API was asked, and stops paging where it should
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -186,16 +187,23 @@ def test_rate_limit_headers_recorded(replay):
     assert body["rate_limit"]["daily_budget_usd"] == 200
 
 
-def test_key_sent_as_bearer_header_not_in_url(replay, tmp_path):
+def test_key_sent_as_documented_and_never_stored(replay, tmp_path):
+    """OpenAlex's 2026 docs: ``api_key=`` on the request (we also send a Bearer header); the
+    key is on the wire only: never in the cache, its manifest or the URLs litscan reports."""
     client, adapter = replay("pro_snowball.yml.gz", api_key="sk-DISTINCTIVE-123")
     captured = []
     orig = adapter.send
 
     def spy(request, **kw):
-        captured.append(request.headers.get("Authorization"))
+        captured.append((request.url, request.headers.get("Authorization")))
         return orig(request, **kw)
 
     adapter.send = spy
-    fetch("openalex:W3045921891|W3046863325", client=client, cache_dir=tmp_path, select=None)
-    assert captured and all(h == "Bearer sk-DISTINCTIVE-123" for h in captured)
-    assert not any("sk-DISTINCTIVE" in u for u in adapter.seen)
+    res = fetch("openalex:W3045921891|W3046863325", client=client, cache_dir=tmp_path, select=None)
+    assert captured
+    assert all("api_key=sk-DISTINCTIVE-123" in u for u, _ in captured)
+    assert all(h == "Bearer sk-DISTINCTIVE-123" for _, h in captured)
+    for f in tmp_path.rglob("*"):
+        if f.is_file():
+            assert b"sk-DISTINCTIVE" not in f.read_bytes(), f
+    assert "sk-DISTINCTIVE" not in json.dumps(res.manifest, default=str)
