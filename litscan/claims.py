@@ -229,11 +229,16 @@ def _not_testable(
 
 
 def _venue_contrast(preset: Preset, claim: Claim) -> bool:
-    """Side A selects venues (a venue label, or other venues than B): venues are the contrast."""
+    """Side A selects venues (a venue label B does not share, or other venues than B): venues
+    are then the contrast of the claim, not strata."""
     a, b = claim.a, claim.b
     if b.is_constant:
         return False
-    venue_label = bool(a.label) and preset.labels[a.label].kind in ("venue", "venue_field")
+    venue_label = (
+        bool(a.label)
+        and a.label != b.label
+        and preset.labels[a.label].kind in ("venue", "venue_field")
+    )
     return venue_label or tuple(a.venues) != tuple(b.venues)
 
 
@@ -242,7 +247,7 @@ def strata_key(preset: Preset, claim: Claim, works: pl.DataFrame) -> tuple[list[
 
     The preset's ``[strata] by`` minus the columns the works lack and minus what the claim itself
     contrasts: ``year`` when the sides cover different years (before/after), ``source`` when side
-    A selects venues (a venue label, or other venues than B)."""
+    A selects venues (a venue label B does not share, or other venues than B)."""
     notes: list[str] = []
     by = [k for k in preset.strata.by if k in works.columns]
     for k in preset.strata.by:

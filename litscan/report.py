@@ -218,8 +218,8 @@ def robustness_html(r: ClaimResult) -> str:
         out.append(
             f"<p class='muted'>Agreement: {rb.n_agree} of {rb.n_specifications} testable "
             f"specifications ({_pct(rb.agreement, 0)}; needed {_pct(rb.agreement_threshold, 0)}) "
-            "give the primary verdict (counting × thresholds × leave-one-venue-out × "
-            "leave-one-year-out).</p>"
+            "give the primary verdict (counting × thresholds × {all works, each venue left out, "
+            "each year left out}).</p>"
         )
     for x in (*rb.excluded, *rb.notes):
         out.append(f"<p class='muted'>{_e(x)}</p>")

@@ -49,13 +49,14 @@ def build(cells):
         for j in range(n):
             wid = f"W{i}"
             i += 1
-            works.append((wid, year, venue, (i * 7919) % 101))
+            works.append((wid, year, venue, (i * 7919) % 101, "CV"))
             wc.append((wid, codes[j], 1.0, 1.0))
             if labelled:
                 wl.append((wid, "L", True))
     works = pl.DataFrame(
         works,
-        schema={"id": pl.Utf8, "year": pl.Int32, "source": pl.Utf8, "cited_by_count": pl.Int64},
+        schema={"id": pl.Utf8, "year": pl.Int32, "source": pl.Utf8, "cited_by_count": pl.Int64,
+                "venue_field": pl.Utf8},
         orient="row",
     )
     wc = pl.DataFrame(
@@ -550,3 +551,46 @@ def test_crude_is_share_difference_resample_by_resample():
     assert crude["diff"] == pytest.approx(ref["diff"])
     assert crude["lo"] == pytest.approx(ref["lo"], abs=1e-6)
     assert crude["hi"] == pytest.approx(ref["hi"], abs=1e-6)
+
+
+def test_strata_key_drops_only_what_the_claim_contrasts():
+    from litscan.claims import strata_key
+
+    works, wc, wl = build(per_year([("V1", 100, {"CN": 50}, False), ("V2", 100, {}, False)]))
+    extra = 'v1 = "venue:V1"'
+    text = """
+[[claims]]
+id = "same-venue-label"
+text = "CN share of V1 papers > US share of V1 papers"
+a = { country = "CN", label = "v1" }
+op = ">"
+b = { country = "US", label = "v1" }
+[[claims]]
+id = "venue-vs-all"
+text = "CN share of V1 papers > CN share of all papers"
+a = { country = "CN", label = "v1" }
+op = ">"
+b = { country = "CN" }
+"""
+    p = parse_preset(
+        tomllib.loads(f"""
+schema_version = 1
+claim = "synthetic"
+countries = ["CN", "US"]
+min_works = 20
+[population]
+years = [2020, 2021]
+[labels]
+{extra}
+{text}"""),
+        "synthetic.toml",
+    )
+    same, contrast = p.claims
+    assert strata_key(p, same, works)[0] == ["source", "year"]
+    by, notes = strata_key(p, contrast, works)
+    assert by == ["year"] and "venues are the contrast" in notes[0]
+    ev = evaluate(p, {"records": evidence(works, wc, wl)})
+    r = ev.results[1]
+    # V1 against all works, within years: CN 50 % at V1 vs 25 % overall
+    assert r.primary.diff == pytest.approx(0.5 - 0.25)
+    assert r.robustness.i2 is None and "compares venues" in r.robustness.reasons["i2"]
