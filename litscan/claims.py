@@ -27,6 +27,7 @@ from dataclasses import replace
 import polars as pl
 
 from litscan import aggregate as ag
+from litscan import label_error
 from litscan import robustness as rb
 from litscan.errors import InputDataError, UsageError
 from litscan.filters import and_filters
@@ -616,7 +617,31 @@ def _evaluate_records(preset: Preset, claim: Claim, ev: Evidence, base: dict) ->
         caveats=tuple(caveats),
         to_test="",
         robustness=rob,
+        label_error=_label_error(preset, claim, base, top, primary),
     )
+
+
+def _label_error(
+    preset: Preset, claim: Claim, base: dict, top: float | None, primary: Estimate
+) -> dict | None:
+    """The claim's label-error row (:mod:`litscan.label_error`), None without an audited label."""
+    try:
+        return label_error.records_claim_row(
+            claim,
+            {name: lab.spec for name, lab in preset.labels.items()},
+            base["works"],
+            base["wc"],
+            base["labels"],
+            side_where=side_filter,
+            counting=primary.counting,
+            subset=base["top_sets"].get(top) if top is not None else None,
+            lo=primary.lo,
+            hi=primary.hi,
+            verdict=primary.verdict,
+            estimate=primary.diff,
+        )
+    except (InputDataError, UsageError) as exc:
+        return {"error": str(exc)}
 
 
 # --------------------------------------------------------------------------------------------

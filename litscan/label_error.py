@@ -240,6 +240,7 @@ def records_claim_row(
     lo: float | None,
     hi: float | None,
     verdict: str | None,
+    estimate: float | None = None,
     summary: Mapping | None = None,
 ) -> dict | None:
     """The label-error row of a records claim (None when no side rests on an audited label).
@@ -269,7 +270,14 @@ def records_claim_row(
         )
 
     row = label_error(
-        shares(claim.a), shares(claim.b), claim.op, quality, lo=lo, hi=hi, verdict=verdict
+        shares(claim.a),
+        shares(claim.b),
+        claim.op,
+        quality,
+        lo=lo,
+        hi=hi,
+        verdict=verdict,
+        estimate=estimate,
     )
     if row is not None:
         row["counting"] = counting
@@ -292,10 +300,13 @@ def label_error(
     lo: float | None = None,
     hi: float | None = None,
     verdict: str | None = None,
+    estimate: float | None = None,
 ) -> dict | None:
     """The label-error row of a claim, or None when neither side rests on an audited label.
 
-    ``lo``/``hi``: the claim's interval of the difference (A − B); ``verdict``: its verdict.
+    ``estimate``, ``lo``/``hi``: the claim's own difference (A − B) and interval (e.g. a
+    standardised difference); ``verdict``: its verdict. The correction is derived from the
+    pooled shares of ``a`` and ``b`` and applied to the claim's numbers through the same map.
     Returns the observed and corrected difference, the corrected interval at the point
     precision and the widest interval over the precision interval's ends, the verdict with the
     label corrected and whether the claim's verdict survives."""
@@ -313,17 +324,23 @@ def label_error(
     def ends(q: LabelQuality | None) -> list[float | None]:
         return [None] if q is None else [q.precision_lo, q.precision, q.precision_hi]
 
-    def mapped(pa: float | None, pb: float | None) -> tuple[float, float | None, float | None]:
+    def mapped(pa: float | None, pb: float | None) -> tuple:
+        """(pooled corrected diff, corrected lo, hi, corrected claim estimate)."""
         d = _corrected_diff(a, b, pa, pb)
-        if lo is None or hi is None:
-            return d, None, None
         if pa is not None and pb is not None and not same:
-            shift = d - observed  # two labels with different precisions: shift (approximation)
-            return d, lo + shift, hi + shift
-        p = pa if pa is not None else pb
-        # one precision p scales the labelled side(s): d_true = (d_obs + c) / p, c fixed
-        c = d * p - observed
-        return d, (lo + c) / p, (hi + c) / p
+
+            def fn(x):  # two labels with different precisions: a shift (approximation)
+                return None if x is None else x + (d - observed)
+        else:
+            p = pa if pa is not None else pb
+            c = d * p - observed  # one precision p scales the labelled side(s)
+
+            def fn(x):  # d_true = (d_obs + c) / p, c fixed
+                return None if x is None else (x + c) / p
+
+        if lo is None or hi is None:
+            return d, None, None, fn(estimate)
+        return d, fn(lo), fn(hi), fn(estimate)
 
     if same:
         combos = [(p, p) for p in ends(qa)]
@@ -350,6 +367,13 @@ def label_error(
         "direction": _direction(observed, point[0]),
         "assumption": ASSUMPTION,
     }
+    if estimate is not None:
+        row.update(
+            estimate=estimate,
+            estimate_corrected=point[3],
+            estimate_corrected_min=min(r[3] for r in results),
+            estimate_corrected_max=max(r[3] for r in results),
+        )
     if lo is not None and hi is not None:
         lows = [r[1] for r in results]
         highs = [r[2] for r in results]
@@ -377,11 +401,13 @@ def describe(row: Mapping | None) -> str:
         f"{lab} precision {p[0]:.2f} [{p[1]:.2f}, {p[2]:.2f}]"
         for lab, p in row["precision"].items()
     )
+    key = "estimate" if "estimate" in row else "diff"
+    obs = row["estimate"] if key == "estimate" else row["diff_observed"]
     text = (
-        f"Label error ({labs}; {row.get('source', 'audit')}): A − B {row['diff_observed'] * 100:+.1f}"
-        f" points as flagged, {row['diff_corrected'] * 100:+.1f} with the label corrected"
-        f" ({row['diff_corrected_min'] * 100:+.1f} to {row['diff_corrected_max'] * 100:+.1f} over"
-        " the precision interval)"
+        f"Label error ({labs}; {row.get('source', 'audit')}): A − B {obs * 100:+.1f}"
+        f" points as flagged, {row[f'{key}_corrected'] * 100:+.1f} with the label corrected"
+        f" ({row[f'{key}_corrected_min'] * 100:+.1f} to {row[f'{key}_corrected_max'] * 100:+.1f}"
+        " over the precision interval)"
     )
     if "lo_corrected_min" in row:
         text += (

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from litscan import label_error
 from litscan.verdicts import (
     CONTRADICTED,
     INCONCLUSIVE,
@@ -139,6 +140,9 @@ def claim_html(r: ClaimResult) -> str:
             "<th>B</th><th>A − B</th><th>works (A)</th><th>verdict</th></tr>"
             f"{rows}</table></details>"
         )
+    if r.label_error:
+        text = r.label_error.get("error") or label_error.describe(r.label_error)
+        out.append(f"<p class='label-error'><b>Label error</b>: {_e(text)}</p>")
     if r.caveats:
         out.append(
             "<p class='muted'><b>Rests on / does not cover</b>: "
@@ -504,11 +508,13 @@ def _summary_table(run: Evaluation) -> str:
             f"<td>{_e(r.claim.text)}</td><td class='num'>{num}</td>"
             f"<td>{_badge(r.verdict, r.is_proxy)}</td>"
             f"<td>{_e(r.robustness.summary() if r.robustness else '–')}</td>"
+            f"<td>{_e(label_error.survives_cell(r.label_error))}</td>"
             f"<td>{_e(r.evidence)}</td></tr>"
         )
     return (
         "<table><tr><th>claim</th><th>statement</th><th>A − B [95 %]</th><th>verdict</th>"
-        f"<th>robustness</th><th>evidence</th></tr>{''.join(rows)}</table>"
+        "<th>robustness</th><th>label error</th><th>evidence</th></tr>"
+        f"{''.join(rows)}</table>"
     )
 
 

@@ -181,6 +181,9 @@ class ClaimResult:
     reason: str = ""
     to_test: str = ""
     robustness: Robustness | None = None
+    #: the verdict recomputed with a task label corrected for its audited error
+    #: (:func:`litscan.label_error.records_claim_row`); None when no side rests on an audited label
+    label_error: Mapping[str, Any] | None = None
 
     @property
     def is_proxy(self) -> bool:
@@ -208,6 +211,7 @@ class ClaimResult:
             "robustness": (
                 self.robustness or Robustness.absent(self.reason or "no record-level estimate")
             ).as_dict(),
+            "label_error": dict(self.label_error) if self.label_error else None,
         }
 
     def _repr_html_(self) -> str:
@@ -246,14 +250,23 @@ CLAIMS_FRAME_SCHEMA = {
     "hi": pl.Float64, "verdict": pl.Utf8, "counting": pl.Utf8, "crude_diff": pl.Float64,
     "std_diff": pl.Float64, "std_lo": pl.Float64, "std_hi": pl.Float64, "i2": pl.Float64,
     "agreement": pl.Float64, "fragile": pl.Boolean, "robustness": pl.Utf8,
+    "label_error": pl.Utf8,
 }  # fmt: skip
+
+
+def _label_error_cell(row: Mapping[str, Any] | None) -> str | None:
+    """``survives`` / ``does not survive`` (the label-error row), null without one."""
+    if not row or row.get("survives") is None:
+        return None
+    return "survives" if row["survives"] else "does not survive"
 
 
 def claims_frame(results: Sequence[ClaimResult]) -> pl.DataFrame:
     """One row per claim: ``id, text, op, diff, lo, hi, verdict, counting`` (primary estimate;
     null ``diff`` for claims not testable on this data), then the robustness summary:
     ``crude_diff``, ``std_diff/std_lo/std_hi`` (standardised), ``i2``, ``agreement``, ``fragile``
-    and ``robustness`` (one line), null where not computed."""
+    and ``robustness`` (one line), and ``label_error`` (whether the verdict survives its task
+    label's audited error), null where not computed."""
     rows = []
     for r in results:
         e = r.primary
@@ -278,6 +291,7 @@ def claims_frame(results: Sequence[ClaimResult]) -> pl.DataFrame:
                 "agreement": None if rb is None else _clean(rb.agreement),
                 "fragile": None if rb is None else rb.fragile,
                 "robustness": None if rb is None else rb.summary(),
+                "label_error": _label_error_cell(r.label_error),
             }
         )
     return pl.DataFrame(rows, schema=CLAIMS_FRAME_SCHEMA, orient="row")

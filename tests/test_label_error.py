@@ -246,3 +246,24 @@ def test_describe_and_cell():
     bad = le.label_error(a, b, ">", {"surveillance": q}, lo=-0.01, hi=0.15, verdict="supported")
     assert le.survives_cell(bad) == "does not survive" and "does NOT survive" in le.describe(bad)
     assert le.describe(None) == ""
+
+
+@pytest.mark.slow
+def test_claims_carry_a_label_error_row_into_result_frame_and_report():
+    import litscan
+    from litscan.report import claim_html
+
+    res = litscan.run_preset("facial-recognition-lead", offline=True, resamples=50)
+    by_id = {r.claim.id: r for r in res.results}
+    r = by_id["cn-leads-face-recognition"]
+    assert r.label_error is not None and r.label_error["labels"] == ["face_recognition"]
+    assert r.label_error["estimate"] == pytest.approx(r.primary.diff)
+    # documented direction: each share moves away from its background, so the difference
+    # moves by (1 - p) / p * ((s_a - u_a) - (s_b - u_b))
+    row = r.label_error
+    away = (row["share_a"] - row["background_a"]) - (row["share_b"] - row["background_b"])
+    assert row["direction"] == ("larger" if away > 0 else "smaller")
+    assert r.as_dict()["label_error"]["survives"] in (True, False)
+    frame = res.to_frame()
+    assert "label_error" in frame.columns
+    assert "Label error" in claim_html(r)
