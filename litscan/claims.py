@@ -411,8 +411,9 @@ def _robustness(
     grid_notes = []
     if skip_v or skip_y:
         grid_notes.append(
-            f"not left out one at a time (fewer than {preset.min_works} works on each side): "
-            f"{skip_v} venue(s), {skip_y} year(s)"
+            f"not left out one at a time (more than {rb.MAX_SMALL_VENUES} units; these have "
+            f"fewer than {preset.min_works} works on each side): {skip_v} venue(s), "
+            f"{skip_y} year(s)"
         )
     testable = [sp for sp in specs if sp.verdict != NOT_TESTABLE]
     agree = [sp for sp in testable if sp.verdict == verdict]
@@ -546,6 +547,14 @@ def _evaluate_records(preset: Preset, claim: Claim, ev: Evidence, base: dict) ->
         )
     if top is not None:
         _, low = _coverage_ok(base)
+        if base["coverage"].height and "cited_by_count" in works.columns:
+            per_venue, _ = rb.citation_coverage(base["coverage"], CITATION_COVERAGE)
+            shown = per_venue.head(30).iter_rows(named=True)
+            excluded.append(
+                "citation coverage per venue (works with a citation count): "
+                + ", ".join(f"{r['source']} {r['citation_coverage'] * 100:.0f} %" for r in shown)
+                + (f" and {per_venue.height - 30} more" if per_venue.height > 30 else "")
+            )
         if low:
             excluded.append(
                 f"venue-years below {CITATION_COVERAGE * 100:.0f} % citation coverage, left out "

@@ -549,8 +549,9 @@ def spec_verdict(c: Comparison, op: str, min_works: int, constant: bool) -> str:
 
 
 def leave_out_units(sums: StrataSums, min_works: int) -> tuple[list, list, int, int]:
-    """(venues, years) worth leaving out one at a time: those where side A or side B has at
-    least ``min_works`` works; plus how many smaller venues and years are not left out alone."""
+    """(venues, years) to leave out one at a time: all of them when there are at most
+    :data:`MAX_SMALL_VENUES`, else those where side A or side B has at least ``min_works`` works
+    (a journal corpus has hundreds of small venues); plus how many were not left out alone."""
     out: list[list] = []
     skipped: list[int] = []
     for col in ("source", "year"):
@@ -560,8 +561,10 @@ def leave_out_units(sums: StrataSums, min_works: int) -> tuple[list, list, int, 
             skipped.append(0)
             continue
         keys = sorted({v for v in vals.tolist() if v is not None}, key=str)
-        big = [k for k in keys
-               if max(sums.n[0, vals == k].sum(), sums.n[1, vals == k].sum()) >= min_works]
+        big = keys if len(keys) <= MAX_SMALL_VENUES else [
+            k for k in keys
+            if max(sums.n[0, vals == k].sum(), sums.n[1, vals == k].sum()) >= min_works
+        ]  # fmt: skip
         out.append([int(k) if col == "year" else k for k in big])
         skipped.append(len(keys) - len(big))
     return out[0], out[1], skipped[0], skipped[1]

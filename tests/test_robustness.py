@@ -594,3 +594,25 @@ years = [2020, 2021]
     # V1 against all works, within years: CN 50 % at V1 vs 25 % overall
     assert r.primary.diff == pytest.approx(0.5 - 0.25)
     assert r.robustness.i2 is None and "compares venues" in r.robustness.reasons["i2"]
+
+
+def test_top_claims_report_citation_coverage_and_leave_out_low_venue_years():
+    works, wc, wl = build(per_year([("V1", 400, {"CN": 200, "US": 100}, False),
+                                    ("V2", 400, {"CN": 100, "US": 200}, False)]))  # fmt: skip
+    # V2 2021: no citation counts at all -> left out of the top-x sets
+    works = works.with_columns(
+        pl.when((pl.col("source") == "V2") & (pl.col("year") == 2021))
+        .then(None)
+        .otherwise(pl.col("cited_by_count"))
+        .alias("cited_by_count")
+    )
+    text = CN_VS_US.replace('a = { country = "CN" }', 'a = { country = "CN", top = true }')
+    text = text.replace('b = { country = "US" }', 'b = { country = "US", top = true }')
+    p = preset(text, extra="[highly_cited]\ntop = 0.25\nsensitivity = [0.5]", min_works=10)
+    r = evaluate(p, {"records": evidence(works, wc, wl)}).results[0]
+    notes = " | ".join(r.robustness.excluded)
+    assert "citation coverage per venue" in notes and "V1 100 %" in notes and "V2 50 %" in notes
+    assert "left out of the top-x sets: V2 2021" in notes
+    assert {d["stratum"] for d in r.robustness.standardised["weights"]} == {
+        "V1 2020", "V1 2021", "V2 2020"
+    }
