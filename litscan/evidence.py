@@ -559,6 +559,8 @@ def _works_topic_labels(works: pl.LazyFrame, level: str, values: set[str]) -> pl
 def _folder_version(path: Any) -> str:
     from pathlib import Path
 
+    if not isinstance(path, str | Path):
+        return "tables given in memory"
     files = sorted(Path(path).glob("*/*.parquet")) + sorted(Path(path).glob("*.parquet"))
     size = sum(f.stat().st_size for f in files)
     return f"tables folder {path}: {len(files)} parquet file(s), {size:,} bytes"
@@ -573,9 +575,11 @@ def tables_evidence(preset: Preset, tables_dir: Any) -> dict:
     the works have ``title`` and ``abstract``. Aggregate-count claims are not testable on a tables
     folder (it holds records, not OpenAlex ``group_by`` counts).
     """
-    from litscan.tables import load_tables
+    from litscan.tables import Tables, load_tables
 
-    t = load_tables(tables_dir)
+    t = tables_dir if isinstance(tables_dir, Tables) else load_tables(tables_dir)
+    if t.path is not None:
+        tables_dir = t.path
     out: dict[str, Evidence] = {}
     if "records" not in {c.evidence for c in preset.claims}:
         return out

@@ -181,6 +181,11 @@ def test_work_labels_kind_matches_a_hand_computation(folder, tmp_path):
     assert row["lo"] < row["diff"] < row["hi"]
     assert row["verdict"] == "supported"  # expected is +0.21; its interval excludes 0
     assert res.manifest["data_source"] == "tables"
+    # the lazy tables themselves are accepted too
+    again = (
+        litscan.run_preset(preset, tables=load_tables(folder), seed=3).to_frame().row(0, named=True)
+    )
+    assert again["diff"] == row["diff"] and again["verdict"] == row["verdict"]
     # dig deeper: the run's own records, cut by label, give the same share as the claim's side A
     s = litscan.shares(res, by="country,label", resamples=0)
     cn = s.filter((pl.col("country_code") == "CN") & (pl.col("label") == "work_labels:llm"))
