@@ -527,6 +527,9 @@ def _evaluate_records(preset: Preset, claim: Claim, ev: Evidence, base: dict) ->
             if t == top:
                 return _not_testable(preset, claim, ev.name, str(exc), (ev.caveat,))
     S = sums_by_top[top]
+    if S.n_strata == 0:  # no work on either side: nothing to compare (robustness needs strata)
+        reason = f"no works of either side in {ev.name}"
+        return _not_testable(preset, claim, ev.name, reason, (ev.caveat,))
     constant = claim.b.is_constant
     refused = _pooling_refused(claim, by, S)
     if refused:

@@ -29,6 +29,11 @@ __all__ = ["evaluate_live", "derived_preset", "POPULATION_SUFFIX"]
 
 POPULATION_SUFFIX = "~population"
 POPULATION_BASIS = "full population (OpenAlex group_by counts of every matching work)"
+LIVE_STRATA_NOTE = (
+    "strata: offline works are compared within venue × year; live the fetched works are compared "
+    "within year only (a seeded OpenAlex sample has about one work per source, so sources cannot "
+    "be strata; the sample is stratified by year)"
+)
 
 
 def _pop_side(lf: plan.LiveFormulation, claim: Claim, which: str, side: Side) -> Side:
@@ -69,7 +74,10 @@ def derived_preset(lf: plan.LiveFormulation) -> Preset:
         if r.sample and c.evidence == "records" and not (c.a.venues or c.b.venues):
             out.append(c)
     population = replace(p.population, venues=(), ai_scope=None)
-    return replace(p, labels=labels, population=population, claims=tuple(out))
+    # live works are a year-stratified sample of OpenAlex sources, not the offline venues: they
+    # are compared within year only (see LIVE_STRATA_NOTE)
+    strata = replace(p.strata, by=tuple(k for k in p.strata.by if k != "source"))
+    return replace(p, labels=labels, population=population, claims=tuple(out), strata=strata)
 
 
 def _with_basis(e: Estimate | None, basis: str, top: float | None) -> Estimate | None:
@@ -183,6 +191,8 @@ def evaluate_live(
         sam = by_id.get(c.id) if r.sample else None
         results.append(_merge(preset, c, pop, sam, sample_basis, top_flags))
     live_notes = [f"live formulation: {x}" for x in lf.differences]
+    if "source" in preset.strata.by and "records" in evidence:
+        live_notes.append(f"live formulation: {LIVE_STRATA_NOTE}")
     live_notes.append(plan.TAXONOMY_VERSION)
     return replace(ev, preset=preset, results=tuple(results),
                    notes=tuple(notes) + tuple(live_notes))
