@@ -104,9 +104,16 @@ def cache_frame(entries: list[CacheEntry]) -> pl.DataFrame:
     }  # fmt: skip
     rows = [
         {
-            "folder": e.path.name, "kind": e.kind, "complete": e.complete, "pages": e.pages,
-            "items": e.items, "count": e.count, "mb": round(e.bytes / 1e6, 3),
-            "fetched_at": e.fetched_at, "url": e.url, "problem": e.problem,
+            "folder": e.path.name,
+            "kind": e.kind,
+            "complete": e.complete,
+            "pages": e.pages,
+            "items": e.items,
+            "count": e.count,
+            "mb": round(e.bytes / 1e6, 3),
+            "fetched_at": e.fetched_at,
+            "url": e.url,
+            "problem": e.problem,
         }  # fmt: skip
         for e in entries
     ]
