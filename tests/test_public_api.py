@@ -100,3 +100,17 @@ def test_ingest_writes_a_folder_load_tables_opens(tmp_path, raw_works):
     t = litscan.load_tables(tmp_path / "out")
     assert t.works.select("year").unique().collect()["year"].to_list() == [year]
     assert t.works.collect().height == years.count(year) > 1
+
+
+def test_presets_folder_resolution(tmp_path, monkeypatch):
+    from litscan.presets import list_presets, presets_dir
+
+    monkeypatch.delenv("LITSCAN_QUERIES", raising=False)
+    shipped = presets_dir()
+    assert shipped.parent.name == "litscan" and len(list_presets()) >= 6
+    monkeypatch.setenv("LITSCAN_QUERIES", str(tmp_path))
+    assert presets_dir() == tmp_path and list_presets() == []
+    assert presets_dir(shipped) == shipped  # an argument wins over the environment
+    monkeypatch.chdir(tmp_path)  # the working directory plays no part
+    monkeypatch.delenv("LITSCAN_QUERIES")
+    assert presets_dir() == shipped
