@@ -40,6 +40,11 @@ from litscan.labels import LEARNED_LABELS, document_text
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--smoke", action="store_true", help="3,000 training papers; seconds")
+    ap.add_argument(
+        "--predict-only",
+        action="store_true",
+        help="only the prediction speed against the plain sklearn pipeline (all test papers)",
+    )
     args = ap.parse_args()
     ax = C.load_arxiv(C.default_data_dir())
     train, test = ax.filter(pl.col("split") == "train"), ax.filter(pl.col("split") == "test")
@@ -48,6 +53,12 @@ def main() -> None:
     labels = [lab for lab in LEARNED_LABELS if lab != "ai"]  # ai is ~94% positive in the listings
     Y = np.stack([train[f"y_{lab}"].to_numpy() for lab in labels], axis=1).astype(np.int8)
     print(f"train {train.height} docs, test {test.height} docs, labels {labels}")
+    if args.predict_only:
+        raw = [f"{t} {a or ''}" for t, a in zip(train["title"], train["abstract"], strict=True)]
+        raw_test = [f"{t} {a or ''}" for t, a in zip(test["title"], test["abstract"], strict=True)]
+        ratio = prediction_speed(train, test, Y, raw, raw_test, C.load_model(), smoke=args.smoke)
+        print(f"ratio_vs_sklearn_pipeline: {ratio:.2f}")
+        return
 
     # litscan: full fit (with out-of-fold thresholds, as shipped) and a single fit per label
     t0 = time.perf_counter()
