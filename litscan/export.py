@@ -34,6 +34,8 @@ __all__ = [
     "write_figure",
     "write_figures",
     "read_figure",
+    "check_formats",
+    "check_image_options",
 ]
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
@@ -95,6 +97,32 @@ def _formats(formats: str | Iterable[str]) -> list[str]:
     return out
 
 
+MAX_PIXELS = 20_000  # per side, layout pixels
+MAX_SCALE = 20.0
+
+
+def check_image_options(width: object, height: object, scale: object) -> None:
+    """Refuse image sizes a renderer cannot honour (non-integers, <= 0, huge, NaN/inf scale)."""
+    import math
+
+    for name, value in (("width", width), ("height", height)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PIXELS:
+            raise UsageError(
+                f"{name}: expected a whole number of pixels 1..{MAX_PIXELS}, got {value!r}",
+                hint=f"e.g. --{name} {DEFAULT_WIDTH if name == 'width' else DEFAULT_HEIGHT}",
+            )
+    ok = isinstance(scale, int | float) and not isinstance(scale, bool)
+    if not ok or not math.isfinite(scale) or not 0 < scale <= MAX_SCALE:
+        raise UsageError(
+            f"scale: expected a number in (0, {MAX_SCALE:g}], got {scale!r}", hint="e.g. --scale 2"
+        )
+
+
+def check_formats(formats: str | Iterable[str]) -> list[str]:
+    """The figure formats asked for, validated (unknown names raise a one-line UsageError)."""
+    return _formats(formats)
+
+
 def _check_image(path: Path, fmt: str) -> None:
     if not path.is_file() or path.stat().st_size == 0:
         raise ExportError(f"{path}: kaleido did not write the {fmt.upper()} file")
@@ -120,6 +148,7 @@ def write_figures(
     multiplies the PNG resolution.
     """
     fmts = _formats(formats)
+    check_image_options(width, height, scale)
     if html_js not in ("cdn", "inline"):
         raise UsageError(
             f"html_js must be 'cdn' or 'inline', got {html_js!r}",
@@ -225,14 +254,19 @@ def write_figure(
 def read_figure(path: str | Path) -> go.Figure:
     """A plotly figure written as JSON (``write_figure(..., formats=['json'])``)."""
     from litscan.errors import InputDataError
+    from litscan.fileio import check_input_file
 
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise InputDataError(f"{path}: no such figure file", hint="pass a plotly .json figure")
+    check_input_file(path, "figure file")  # refuses FIFOs and devices (they hang or never end)
+    if path.is_dir():
+        raise InputDataError(f"{path}: a folder, not a figure file", hint="pass a plotly .json figure")
     try:
         return pio.read_json(path)
     except Exception as exc:
+        msg = " ".join(str(exc).split())[:200]
         raise InputDataError(
-            f"{path}: not a plotly figure JSON ({type(exc).__name__}: {exc})",
+            f"{path}: not a plotly figure JSON ({type(exc).__name__}: {msg})",
             hint="litscan run --formats json writes them",
         ) from exc

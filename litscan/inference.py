@@ -80,8 +80,8 @@ def read_input(path: str | Path) -> pl.DataFrame:
         elif name.endswith((".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")):
             opener = gzip.open if name.endswith(".gz") else open
             with opener(path, "rt", encoding="utf-8") as fh:
-                rows = [json.loads(line) for line in fh if line.strip()]
-            df = pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
+                rows = _text_rows(path, (json.loads(line) for line in fh if line.strip()))
+            df = pl.DataFrame(rows, schema=dict.fromkeys(_TEXT_COLS, pl.Utf8)) if rows else pl.DataFrame()
         else:
             raise InputDataError(
                 f"input file {path}: unknown format", hint="use .csv, .jsonl(.gz) or .parquet"
@@ -94,6 +94,50 @@ def read_input(path: str | Path) -> pl.DataFrame:
             hint="check the file format matches its extension",
         ) from exc
     return _check_columns(df, str(path))
+
+
+_TEXT_COLS = ("id", "title", "abstract")
+
+
+def _text_rows(path: Path, records) -> list[dict]:
+    """``id, title, abstract`` of each JSON record; a record that is not an object, or whose
+    id/title/abstract is not text (a number id is read as text), is skipped and counted in one
+    warning naming the file and the first bad record (one bad record never stops the rest)."""
+    import logging
+
+    rows: list[dict] = []
+    bad = 0
+    first = ""
+    for i, rec in enumerate(records, 1):
+        why = ""
+        if not isinstance(rec, dict):
+            why = f"expected a JSON object, got {type(rec).__name__}"
+        else:
+            row = {}
+            for col in _TEXT_COLS:
+                v = rec.get(col)
+                if isinstance(v, int | float) and not isinstance(v, bool) and col == "id":
+                    v = str(v)
+                if v is not None and not isinstance(v, str):
+                    why = f"{col} is a {type(v).__name__}, expected text"
+                    break
+                if isinstance(v, str):
+                    try:
+                        v.encode("utf-8")
+                    except UnicodeEncodeError:
+                        why = f"{col} holds invalid Unicode (a lone surrogate)"
+                        break
+                row[col] = v
+        if why:
+            bad += 1
+            first = first or f"record {i}: {why}"
+            continue
+        rows.append(row)
+    if bad:
+        logging.getLogger("litscan.inference").warning(
+            "skipped %d of %d record(s) in %s (first: %s)", bad, bad + len(rows), path, first
+        )
+    return rows
 
 
 def _check_columns(df: pl.DataFrame, where: str) -> pl.DataFrame:

@@ -44,6 +44,11 @@ def read_records(path: Path) -> list[dict]:
     except (OSError, UnicodeDecodeError, EOFError) as exc:
         raise InputDataError(f"{path}: cannot read ({exc})") from None
     stripped = text.lstrip()
+    if not stripped:
+        raise InputDataError(
+            f"{path}: the works file is empty (0 records)",
+            hint="expected one OpenAlex work object per line",
+        )
     try:
         if stripped.startswith("["):
             return list(json.loads(stripped))

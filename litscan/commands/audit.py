@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from litscan.errors import InputDataError, UsageError
+from litscan.fileio import check_input_file
 
 
 def register(subparsers) -> None:
@@ -57,6 +58,7 @@ def _works(args: argparse.Namespace):
             f"--tables {folder}: no works.parquet and no works/*.parquet",
             hint="write the tables with `litscan ingest --out` or `litscan fetch --out`",
         )
+    files = [check_input_file(f, "works table") for f in files]  # a FIFO would hang
     try:
         works = pl.concat([pl.read_parquet(f) for f in files], how="diagonal_relaxed")
     except Exception as exc:  # polars raises several types for unreadable parquet
@@ -101,6 +103,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("say where the papers come from: --tables DIR or --offline")
     if not args.out:
         raise UsageError("--out DIR is required (the sheet, form and key are written there)")
+    if args.sample < 2:
+        raise UsageError(f"--sample must be at least 2 (one per stratum), got {args.sample}")
+    if not 0 <= args.seed < 2**63:
+        raise UsageError(f"--seed: expected an integer 0..2^63-1, got {args.seed}")
     works = _works(args)
     pred = predict(works, load_model(args.model))
     pop = works.with_columns((pred[args.label] == 1).alias("flag"))

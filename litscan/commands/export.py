@@ -72,13 +72,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from litscan.export import read_figure, write_figures
+    from litscan.export import check_formats, check_image_options, read_figure, write_figures
 
     if args.gallery == bool(args.figures):
         raise UsageError(
             "give either FIGURE_JSON files or --gallery (not both, not neither)",
             hint="litscan export out/figures/*.json --formats png,svg",
         )
+    check_formats(args.formats)  # before any (slow) figure is built
+    check_image_options(args.width, args.height, args.scale)
+    if not 0 <= args.resamples <= 100_000:
+        raise UsageError(f"--resamples: expected 0..100000, got {args.resamples}")
     items = []
     if args.gallery:
         from litscan.gallery import FIGURES, main_figures
