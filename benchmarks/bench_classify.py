@@ -165,11 +165,15 @@ def prediction_speed(train, test, Y, raw, raw_test, shipped, *, smoke: bool) -> 
     n = test.height
     engine = "numba" if textfeatures.HAS_NUMBA else "numpy"
     print(f"plain sklearn pipeline predict (5 labels): {n / med['sklearn']:,.0f} docs/s")
-    print(f"litscan predict, shipped model, every label ({engine}): {n / med['litscan']:,.0f} docs/s")
+    print(
+        f"litscan predict, shipped model, every label ({engine}): {n / med['litscan']:,.0f} docs/s"
+    )
     if not smoke:
         t0 = time.perf_counter()
         _python_path(df, shipped)
-        print(f"litscan predict, per-text Python path (before): {n / (time.perf_counter() - t0):,.0f} docs/s")
+        print(
+            f"litscan predict, per-text Python path (before): {n / (time.perf_counter() - t0):,.0f} docs/s"
+        )
     return med["sklearn"] / med["litscan"]
 
 

@@ -18,9 +18,10 @@ def register(subparsers) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument(
-        "input", nargs="?",
+        "input",
+        nargs="?",
         help="CSV, JSON lines (.gz ok) or parquet with id, title, abstract, or a tables folder "
-        "(its works table)"
+        "(its works table)",
     )
     p.add_argument("--out", help="output CSV (id, <label> 0/1, p_<label>)")
     p.add_argument("--model", help="model file to use (default: the shipped model)")
