@@ -616,3 +616,57 @@ def test_top_claims_report_citation_coverage_and_leave_out_low_venue_years():
     assert {d["stratum"] for d in r.robustness.standardised["weights"]} == {
         "V1 2020", "V1 2021", "V2 2020"
     }
+
+
+@pytest.mark.parametrize(
+    ("cells", "claims", "years", "expected"),
+    [
+        (  # (b) two venues with strong opposite effects
+            per_year([("V1", 400, {"CN": 320, "US": 80}, False),
+                      ("V2", 400, {"CN": 80, "US": 320}, False)]),
+            CN_VS_US, (2020, 2021), VENUE_DEPENDENT,
+        ),
+        (  # (c) a homogeneous effect
+            per_year([(v, 300, {"CN": 180, "US": 90}, False) for v in ("V1", "V2", "V3")]),
+            CN_VS_US, (2020, 2021), SUPPORTED,
+        ),
+        (  # (d) before/after, NEW only after
+            _before_after_cells(), BEFORE_AFTER, (2020, 2024), INCONCLUSIVE,
+        ),
+    ],
+    ids=["opposite-venues", "homogeneous", "before-after"],
+)  # fmt: skip
+def test_cli_run_on_tables_folder(tmp_path, cells, claims, years, expected):
+    from litscan.cli import main
+    from litscan.tables import write_tables
+
+    works, wc, wl = build(cells)
+    write_tables({"works": works, "work_countries": wc, "work_labels": wl}, tmp_path / "t")
+    path = tmp_path / "p.toml"
+    path.write_text(
+        f"""schema_version = 1
+claim = "synthetic"
+countries = ["CN", "US"]
+source = "tables"
+min_works = 20
+resamples = 200
+figures = ["comparison"]
+[population]
+years = [{years[0]}, {years[1]}]
+{claims}""",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    code = main(["run", str(path), "--tables", str(tmp_path / "t"), "--out", str(out), "--quiet"])
+    assert code == 0
+    claim = json.loads((out / "verdicts.json").read_text())["claims"][0]
+    assert claim["verdict"] == expected
+    rob = claim["robustness"]
+    page = (out / "report.html").read_text()
+    assert "standardised (decides)" in page and "crude (pooled)" in page
+    if expected == INCONCLUSIVE:
+        assert any("NEW" in x for x in rob["excluded"]) and "NEW" in page
+    if expected == SUPPORTED:
+        assert rob["agreement"] == 1.0 and rob["fragile"] is False
+    if expected == VENUE_DEPENDENT:
+        assert rob["random_effects"] is not None and "Why venue-dependent" in page
