@@ -362,7 +362,7 @@ def compare(
     specification grid computes their intervals in one batch)."""
     const = sums.constant
     nan = float("nan")
-    if keep is not None and not keep.any():
+    if sums.n_strata == 0 or (keep is not None and not keep.any()):
         return _empty(counting, by)
     glabels, p, ng, kg, rg = _grouped(sums, counting, by, keep, n_reps)
     n_a_g, n_b_g = ng

@@ -670,3 +670,11 @@ years = [{years[0]}, {years[1]}]
         assert rob["agreement"] == 1.0 and rob["fragile"] is False
     if expected == VENUE_DEPENDENT:
         assert rob["random_effects"] is not None and "Why venue-dependent" in page
+
+
+def test_empty_sides_compare_to_nan_not_an_error():
+    empty = _side_frame(0, 0, 1.0, 2020, "V")
+    sums = rb.strata_sums(empty, empty, keys=["source", "year"], resampler=None)
+    c = rb.compare(sums, "whole", by=["source", "year"])
+    assert math.isnan(c.diff) and c.n_a == 0 and not c.testable(1, False)
+    assert rb.per_venue(sums, "whole", by=["source"], min_works=1) == []
