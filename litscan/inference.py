@@ -80,7 +80,7 @@ def read_input(path: str | Path) -> pl.DataFrame:
         elif name.endswith((".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")):
             opener = gzip.open if name.endswith(".gz") else open
             with opener(path, "rt", encoding="utf-8") as fh:
-                rows = _text_rows(path, (json.loads(line) for line in fh if line.strip()))
+                rows = _text_rows(path, (json.loads(line) for line in _lines(fh, path) if line.strip()))
             df = pl.DataFrame(rows, schema=dict.fromkeys(_TEXT_COLS, pl.Utf8)) if rows else pl.DataFrame()
         else:
             raise InputDataError(
@@ -97,6 +97,24 @@ def read_input(path: str | Path) -> pl.DataFrame:
 
 
 _TEXT_COLS = ("id", "title", "abstract")
+#: longest JSON line read (a gzip bomb or a line without end stops here, not in RAM)
+MAX_LINE_BYTES = 64 << 20
+
+
+def _lines(fh, path: Path, limit: int | None = None):
+    """The lines of ``fh``; a line longer than ``limit`` characters (default
+    :data:`MAX_LINE_BYTES`) is an error naming it."""
+    limit = MAX_LINE_BYTES if limit is None else limit
+    n = 0
+    while line := fh.readline(limit + 1):
+        n += 1
+        if len(line) > limit and not line.endswith("\n"):
+            raise InputDataError(
+                f"{path}: line {n} is longer than {limit / 2**20:g} MiB (a JSON line per paper "
+                "expected)",
+                hint="check the file; huge lines are not read whole",
+            )
+        yield line
 
 
 def _text_rows(path: Path, records) -> list[dict]:

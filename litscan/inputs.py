@@ -34,13 +34,34 @@ EMBEDDED = ("@fixture", "@venues", "@counts")
 COUNTRY_SOURCES = ("authorships", "institutions")
 
 
-def read_records(path: Path) -> list[dict]:
-    """OpenAlex work records from JSON lines (``.gz`` ok), a JSON array or one API page."""
+#: decompressed text a works file may hold when read whole (a gzip bomb stops here, not in RAM);
+#: bigger inputs go through ``litscan ingest`` (bounded memory) into a tables folder
+MAX_RECORDS_BYTES = 1 << 30
+
+
+def _read_bounded(fh, path: Path, max_bytes: int) -> str:
+    parts: list[str] = []
+    size = 0
+    while chunk := fh.read(1 << 24):
+        size += len(chunk)
+        if size > max_bytes:
+            raise InputDataError(
+                f"{path}: more than {max_bytes / 2**20:g} MiB of text once decompressed; "
+                "not read whole",
+                hint="ingest big inputs into a tables folder (`litscan ingest`), then pass the folder",
+            )
+        parts.append(chunk)
+    return "".join(parts)
+
+
+def read_records(path: Path, max_bytes: int = MAX_RECORDS_BYTES) -> list[dict]:
+    """OpenAlex work records from JSON lines (``.gz`` ok), a JSON array or one API page; at most
+    ``max_bytes`` characters of (decompressed) text."""
     check_input_file(path, "works file")
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rt", encoding="utf-8") as fh:
-            text = fh.read()
+            text = _read_bounded(fh, path, max_bytes)
     except (OSError, UnicodeDecodeError, EOFError) as exc:
         raise InputDataError(f"{path}: cannot read ({exc})") from None
     stripped = text.lstrip()
