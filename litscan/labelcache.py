@@ -20,6 +20,7 @@ atomically (:mod:`litscan.fileio`); a cache folder that cannot be written only c
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import logging
@@ -62,6 +63,14 @@ RULE_FILES = (
     "labelcache.py",
     "data/surveillance_terms.tsv",
 )
+#: functions left out of a rule file's hash: they read input files or fit models (a new model
+#: changes the model file's sha256), never turn a model's scores into labels. Everything else in
+#: the file, including any function added later, is hashed.
+NOT_RULES: dict[str, frozenset[str]] = {
+    "inference.py": frozenset({"read_input"}),
+    "textmodel.py": frozenset({"fit", "save", "best_f1_threshold", "_lr"}),
+    "tasks.py": frozenset({"fit_task_model", "_weighted_f1"}),
+}
 #: the shipped model (``litscan.inference.MODEL_PATH``)
 MODEL_FILE = "data/models/topics.npz"
 #: the embedded tables the papers come from
@@ -76,11 +85,28 @@ def _package_file(name: str) -> Path:
     return Path(str(resources.files("litscan").joinpath(name)))
 
 
+def _rule_source(name: str) -> bytes:
+    """The bytes of a rule file, less the functions named in :data:`NOT_RULES` (found with
+    :mod:`ast`, without importing the module)."""
+    data = _package_file(name).read_bytes()
+    skip = NOT_RULES.get(name)
+    if not skip:
+        return data
+    lines = data.decode("utf-8").splitlines(keepends=True)
+    drop: set[int] = set()
+    for node in ast.walk(ast.parse(data)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in skip:
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            drop.update(range(first - 1, node.end_lineno or node.lineno))
+    return "".join(line for i, line in enumerate(lines) if i not in drop).encode("utf-8")
+
+
 def rules_sha256() -> str:
-    """sha256 over the name and bytes of every file in :data:`RULE_FILES`."""
+    """sha256 over the name and content of every file in :data:`RULE_FILES` (less the functions
+    in :data:`NOT_RULES`)."""
     h = hashlib.sha256()
     for name in RULE_FILES:
-        h.update(name.encode() + b"\0" + _package_file(name).read_bytes() + b"\0")
+        h.update(name.encode() + b"\0" + _rule_source(name) + b"\0")
     return h.hexdigest()
 
 

@@ -99,6 +99,26 @@ def test_rule_code_is_part_of_the_key(model_copy, monkeypatch, tmp_path):
     assert labelcache.labels_key(model_copy)["rules_sha256"] != key["rules_sha256"]
 
 
+def test_input_reading_code_is_not_part_of_the_key(model_copy, monkeypatch, tmp_path):
+    """Editing read_input (not a rule) keeps the key; editing predict changes it."""
+    key = labelcache.labels_key(model_copy)["rules_sha256"]
+    src = labelcache._package_file("inference.py").read_text("utf-8")
+    real = labelcache._package_file
+    for old, new, same in (
+        ("def read_input(path", "def read_input(  path", True),
+        ("def predict(df", "def predict(  df", False),
+    ):
+        assert old in src
+        edited = tmp_path / f"inference_{same}.py"
+        edited.write_text(src.replace(old, new), "utf-8")
+        monkeypatch.setattr(
+            labelcache,
+            "_package_file",
+            lambda name, e=edited: e if name == "inference.py" else real(name),
+        )
+        assert (labelcache.labels_key(model_copy)["rules_sha256"] == key) is same
+
+
 def test_unwritable_cache_still_returns_labels(papers, model_copy, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
