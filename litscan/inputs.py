@@ -76,6 +76,11 @@ def read_records(path: Path, max_bytes: int = MAX_RECORDS_BYTES) -> list[dict]:
         if stripped.startswith("{") and '"results"' in stripped[:2000] and "\n{" not in stripped:
             return list(json.loads(stripped)["results"])
         return [json.loads(line) for line in text.split("\n") if line.strip()]
+    except RecursionError:
+        raise InputDataError(
+            f"{path}: JSON nested too deeply to be an OpenAlex work",
+            hint="check the file; OpenAlex works nest a few levels",
+        ) from None
     except json.JSONDecodeError as exc:
         raise InputDataError(
             f"{path}: not JSON lines ({exc.msg} at line {exc.lineno})",

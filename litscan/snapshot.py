@@ -237,8 +237,12 @@ def list_partitions(snapshot: str | os.PathLike) -> list[Partition]:
         # the same partition in both formats (the 2026 transition): read the Parquet one only
         gz_files = [p for p in wdir.glob("updated_date=*/*.gz") if p.with_suffix("") not in have_pq]
         for p in sorted(gz_files + pq_files):
+            rel = p.relative_to(wdir).as_posix()
             if p.is_file():
-                parts.append(Partition(str(p), p.relative_to(wdir).as_posix(), p.stat().st_size))
+                parts.append(Partition(str(p), rel, p.stat().st_size))
+            elif p.exists() and not p.is_dir():  # a FIFO or device would hang: failed, not skipped
+                parts.append(Partition("", rel, 0, None, f"{p}: not a regular file (a FIFO or "
+                                       "device), not read"))  # fmt: skip
     return parts
 
 

@@ -128,6 +128,13 @@ def test_audit_values_validated_first(tmp_path, argv, needle):
     assert not (tmp_path / "au").exists()
 
 
+def test_deeply_nested_works_file_is_named(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"id": "W1", "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    proc = _litscan(tmp_path, "shares", str(deep), "--out", "-")
+    _one_line(proc, tmp_path, str(deep), "nested too deeply")
+
+
 def test_empty_works_file_is_named(tmp_path):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
@@ -191,3 +198,25 @@ def test_classify_endless_line_stops_at_the_bound(tmp_path, monkeypatch):
     bomb = _bomb(tmp_path / "papers.jsonl.gz", 6)  # one 6 MiB "line" without a newline
     with pytest.raises(InputDataError, match=r"papers\.jsonl\.gz: line 1 is longer than 4 MiB"):
         inference.read_input(bomb)
+
+
+def test_ingest_fifo_partition_fails_alone(tmp_path, raw_works):
+    import gzip
+
+    import polars as pl
+
+    works = tmp_path / "snap" / "data" / "works"
+    (works / "updated_date=2024-01-01").mkdir(parents=True)
+    (works / "updated_date=2024-01-02").mkdir(parents=True)
+    fifo = _fifo(works / "updated_date=2024-01-01", "part_000.gz")
+    good = raw_works[:20]
+    with gzip.open(works / "updated_date=2024-01-02" / "part_000.gz", "wt", encoding="utf-8") as fh:
+        fh.write("".join(json.dumps(r) + "\n" for r in good))
+    proc = _litscan(tmp_path, "ingest", str(tmp_path / "snap"), "--out", "t", timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert f"{fifo}: not a regular file" in proc.stderr
+    assert "1 partition(s) failed: updated_date=2024-01-01/part_000.gz" in proc.stderr
+    ids = pl.read_parquet(tmp_path / "t" / "works").get_column("id").to_list()
+    assert sorted(ids) == sorted(r["id"].rsplit("/", 1)[-1] for r in good)
+    _no_key_anywhere(proc, tmp_path)
