@@ -66,6 +66,11 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     dest = Path(path)
     if dest.is_dir():
         raise ExportError(f"{dest}: cannot write a file: a folder of that name exists")
+    if dest.exists() and not dest.is_file():  # /dev/null, a FIFO: never renamed over
+        raise ExportError(
+            f"{dest}: cannot write a file: it is a device, FIFO or socket, not a regular file",
+            hint="give a file path (for stdout, use '-' where the command allows it)",
+        )
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -220,3 +220,15 @@ def test_ingest_fifo_partition_fails_alone(tmp_path, raw_works):
     ids = pl.read_parquet(tmp_path / "t" / "works").get_column("id").to_list()
     assert sorted(ids) == sorted(r["id"].rsplit("/", 1)[-1] for r in good)
     _no_key_anywhere(proc, tmp_path)
+
+
+def test_out_that_is_a_fifo_is_not_replaced(tmp_path):
+    # an atomic rename over a device or FIFO would replace it (as root: `--out /dev/null` would
+    # turn /dev/null into a regular file); it is refused and left as it was
+    import stat
+
+    out = _fifo(tmp_path, "out.csv")
+    proc = _litscan(tmp_path, "shares", "@fixture", "--resamples", "0", "--out", str(out))
+    _one_line(proc, tmp_path, str(out), "not a regular file")
+    assert stat.S_ISFIFO(out.lstat().st_mode)
+    assert not list(tmp_path.glob(".out.csv.*.tmp"))
