@@ -354,6 +354,11 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     @classmethod
     def load(cls, path: str | Path) -> TopicClassifier:
         path = Path(path)
+        if path.exists() and not path.is_file():
+            raise ModelError(
+                f"model file {path} is not a regular file (a folder, device or FIFO)",
+                hint="give the path of a .npz model file",
+            )
         if not path.is_file():
             raise ModelError(
                 f"model file {path} does not exist",
@@ -367,9 +372,9 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
                     lab: (z[f"head_{lab}_coef"], z[f"head_{lab}_idf"], z[f"head_{lab}_intercept"])
                     for lab in info.get("heads", {})
                 }
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, EOFError, TypeError) as exc:  # empty / not an npz
             raise ModelError(
-                f"model file {path} does not load: {exc}",
+                f"model file {path} does not load: {type(exc).__name__}: {exc}",
                 hint="rebuild it with `litscan classify --train`",
             ) from exc
         if info.get("format_version") not in READABLE_FORMATS:

@@ -106,6 +106,7 @@ def test_audit_tables_with_a_fifo_parquet_is_refused(tmp_path):
         (["--scale", "inf"], "scale"),
         (["--scale", "-2"], "scale"),
         (["--resamples", "-1"], "--resamples"),
+        (["--only", ","], "no figure name"),
     ],
 )
 def test_export_values_validated_first(tmp_path, argv, needle):
@@ -232,3 +233,17 @@ def test_out_that_is_a_fifo_is_not_replaced(tmp_path):
     _one_line(proc, tmp_path, str(out), "not a regular file")
     assert stat.S_ISFIFO(out.lstat().st_mode)
     assert not list(tmp_path.glob(".out.csv.*.tmp"))
+
+
+@pytest.mark.parametrize("kind", ["empty", "fifo"])
+def test_broken_model_file_is_one_line(tmp_path, kind):
+    model = tmp_path / "model.npz"
+    if kind == "fifo":
+        os.mkfifo(model)
+    else:
+        model.write_bytes(b"")
+    papers = tmp_path / "p.csv"
+    papers.write_text("id,title,abstract\nW1,Deep learning,x\n")
+    proc = _litscan(tmp_path, "classify", str(papers), "--out", "l.csv", "--model", str(model))
+    _one_line(proc, tmp_path, str(model), "not a regular file" if kind == "fifo" else "does not load")
+    assert not (tmp_path / "l.csv").exists()

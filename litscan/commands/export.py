@@ -90,6 +90,9 @@ def run(args: argparse.Namespace) -> int:
         names = None
         if args.only:
             names = [n.strip() for n in args.only.split(",") if n.strip()]
+            if not names:
+                raise UsageError(f"--only {args.only!r}: no figure name given",
+                                 hint="e.g. --only share_trend,highly_cited")  # fmt: skip
             unknown = [n for n in names if n not in FIGURES]
             if unknown:
                 raise UsageError(
