@@ -208,4 +208,12 @@ def load_input(spec: Any, country_source: str = "authorships") -> dict[str, pl.D
         return _from_tables(load_tables(path), country_source)
     if path.suffix == ".parquet":
         return _parquet_file(path, country_source)
-    return _from_normalized(normalize_works(read_records(path), source=str(path)), country_source)
+    records = read_records(path)
+    tables = normalize_works(records, source=str(path))
+    if tables.works.height == 0:  # every record was bad: say so here, not as an empty selection
+        raise InputDataError(
+            f"{path}: no usable OpenAlex work among {len(records)} record(s) "
+            f"({tables.issues.skipped} skipped)",
+            hint="expected one OpenAlex work object per line; the lines above name the bad ones",
+        )
+    return _from_normalized(tables, country_source)
