@@ -40,6 +40,18 @@ def _litscan(tmp: Path, *args: str, timeout: float = 60) -> subprocess.Completed
     )  # fmt: skip
 
 
+def _in_process(capsys, monkeypatch, *args: str) -> subprocess.CompletedProcess:
+    """``litscan ARGS`` through ``cli.main`` in this process (for cases refused before any slow
+    work: no import or model cost per case); the result shaped like a subprocess's."""
+    from litscan.cli import main
+
+    monkeypatch.setenv("OPENALEX_API_KEY", KEY)
+    monkeypatch.delenv("LITSCAN_DEBUG", raising=False)
+    rc = main(list(args))
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(list(args), rc, out, err)
+
+
 def _no_key_anywhere(proc: subprocess.CompletedProcess, root: Path) -> None:
     blobs = [proc.stdout, proc.stderr]
     blobs += [f.read_bytes().decode("utf-8", "replace") for f in root.rglob("*") if f.is_file()]
@@ -109,10 +121,12 @@ def test_audit_tables_with_a_fifo_parquet_is_refused(tmp_path):
         (["--only", ","], "no figure name"),
     ],
 )
-def test_export_values_validated_first(tmp_path, argv, needle):
-    proc = _litscan(tmp_path, "export", "--gallery", "--out", "ex", *(["--formats", "html"] + argv))
+def test_export_values_validated_first(tmp_path, capsys, monkeypatch, argv, needle):
+    out = tmp_path / "ex"
+    proc = _in_process(capsys, monkeypatch, "export", "--gallery", "--out", str(out),
+                       *(["--formats", "html"] + argv))  # fmt: skip
     _one_line(proc, tmp_path, needle)
-    assert not (tmp_path / "ex").exists()
+    assert not out.exists()
 
 
 @pytest.mark.parametrize(
@@ -123,10 +137,12 @@ def test_export_values_validated_first(tmp_path, argv, needle):
         (["--seed", str(2**80)], "--seed"),
     ],
 )
-def test_audit_values_validated_first(tmp_path, argv, needle):
-    proc = _litscan(tmp_path, "audit", "surveillance", "--offline", "--out", "au", *argv)
+def test_audit_values_validated_first(tmp_path, capsys, monkeypatch, argv, needle):
+    out = tmp_path / "au"
+    proc = _in_process(capsys, monkeypatch, "audit", "surveillance", "--offline", "--out",
+                       str(out), *argv)  # fmt: skip
     _one_line(proc, tmp_path, needle)
-    assert not (tmp_path / "au").exists()
+    assert not out.exists()
 
 
 def test_deeply_nested_works_file_is_named(tmp_path):
