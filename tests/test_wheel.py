@@ -108,9 +108,11 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path):
 
 
 def _make_plan(target: str) -> str:
+    # run as a top-level make even inside `make test` (no "make[1]: Entering directory" lines)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     done = subprocess.run(
-        ["make", "-n", "-B", target, "VENV=/nonexistent/venv"],
-        capture_output=True, text=True, cwd=REPO, timeout=60,
+        ["make", "--no-print-directory", "-n", "-B", target, "VENV=/nonexistent/venv"],
+        capture_output=True, text=True, cwd=REPO, timeout=60, env=env,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return done.stdout
