@@ -61,6 +61,7 @@ __all__ = [
     "ClaimResult",
     "Evaluation",
     "decide",
+    "not_testable",
     "evaluate",
     "evaluate_claim",
     "side_filter",
@@ -206,15 +207,17 @@ def _uses_top(claim: Claim) -> bool:
     return claim.a.top or claim.b.top
 
 
-def _not_testable(
+def not_testable(
     preset: Preset,
     claim: Claim,
     evidence: str,
     reason: str,
     caveats: tuple[str, ...] = (),
     robustness: Robustness | None = None,
+    to_test: str | None = None,
 ) -> ClaimResult:
-    """A claim the data cannot answer: the reason, and the live command that would test it."""
+    """A claim the data cannot answer: the reason, and what would test it (default: the live
+    command)."""
     return ClaimResult(
         claim=claim,
         description_a=claim.a.describe(preset.labels, preset.highly_cited.top),
@@ -224,7 +227,7 @@ def _not_testable(
         evidence=evidence,
         reason=reason,
         caveats=caveats,
-        to_test=live_command(preset, claim),
+        to_test=live_command(preset, claim) if to_test is None else to_test,
         robustness=robustness or Robustness.absent(reason),
     )
 
@@ -509,11 +512,11 @@ def _evaluate_records(preset: Preset, claim: Claim, ev: Evidence, base: dict) ->
         if side.label:
             why = _label_available(ev, preset.labels[side.label])
             if why:
-                return _not_testable(preset, claim, ev.name, why, (ev.caveat,))
+                return not_testable(preset, claim, ev.name, why, (ev.caveat,))
     works = base["works"]
     if works.height == 0:
         reason = f"no works of the population {preset.population.years} in {ev.name}"
-        return _not_testable(preset, claim, ev.name, reason, (ev.caveat,))
+        return not_testable(preset, claim, ev.name, reason, (ev.caveat,))
     by, notes = strata_key(preset, claim, works)
     top = preset.highly_cited.top if _uses_top(claim) else None
     tops: list[float | None] = [top]
@@ -525,15 +528,15 @@ def _evaluate_records(preset: Preset, claim: Claim, ev: Evidence, base: dict) ->
             sums_by_top[t] = _claim_sums(preset, claim, base, t)
         except (InputDataError, UsageError) as exc:
             if t == top:
-                return _not_testable(preset, claim, ev.name, str(exc), (ev.caveat,))
+                return not_testable(preset, claim, ev.name, str(exc), (ev.caveat,))
     S = sums_by_top[top]
     if S.n_strata == 0:  # no work on either side: nothing to compare (robustness needs strata)
         reason = f"no works of either side in {ev.name}"
-        return _not_testable(preset, claim, ev.name, reason, (ev.caveat,))
+        return not_testable(preset, claim, ev.name, reason, (ev.caveat,))
     constant = claim.b.is_constant
     refused = _pooling_refused(claim, by, S)
     if refused:
-        return _not_testable(preset, claim, ev.name, refused, (ev.caveat,))
+        return not_testable(preset, claim, ev.name, refused, (ev.caveat,))
     primary_counting = preset.counting.primary
     prim = rb.compare(S, primary_counting, by=by)
     interval = _interval_text(preset, by, preset.resamples)
@@ -592,7 +595,7 @@ def _evaluate_records(preset: Preset, claim: Claim, ev: Evidence, base: dict) ->
                 excluded=tuple(excluded),
                 notes=tuple(notes),
             )
-        return _not_testable(preset, claim, ev.name, reason, tuple(caveats), rob)
+        return not_testable(preset, claim, ev.name, reason, tuple(caveats), rob)
     verdict = decide(claim.op, prim.lo, prim.hi)
     primary = _estimate(prim, top, verdict, interval)
     rob, final, reason = _robustness(preset, claim, sums_by_top, top, by, prim, verdict)
@@ -756,7 +759,7 @@ def _evaluate_counts(preset: Preset, claim: Claim, ev: Evidence) -> ClaimResult:
     for lab in needed:
         if lab.spec not in have:
             reason = f"label {lab.name} ({lab.spec}) is not in {ev.name}"
-            return _not_testable(preset, claim, ev.name, reason, (ev.caveat,))
+            return not_testable(preset, claim, ev.name, reason, (ev.caveat,))
     primary = _counts_estimate(preset, claim, counts, totals=ev.totals)
     per_year: list[tuple[int, Estimate]] = []
     if claim.per_year:
@@ -838,9 +841,9 @@ def evaluate_claim(
             "this claim is about a corpus the embedded data does not contain; it needs live "
             "OpenAlex data"
         )
-        return _not_testable(preset, claim, ev.name if ev else "none", reason)
+        return not_testable(preset, claim, ev.name if ev else "none", reason)
     if ev is None:
-        return _not_testable(preset, claim, "none", f"no {claim.evidence} evidence was loaded")
+        return not_testable(preset, claim, "none", f"no {claim.evidence} evidence was loaded")
     if claim.evidence == "counts":
         return _evaluate_counts(preset, claim, ev)
     cache = _cache if _cache is not None else {}

@@ -158,14 +158,11 @@ def _merge(
 
 
 def _unavailable(preset: Preset, claim: Claim, reason: str) -> ClaimResult:
-    return ClaimResult(
-        claim=claim,
-        description_a=claim.a.describe(preset.labels, preset.highly_cited.top),
-        description_b=claim.b.describe(preset.labels, preset.highly_cited.top),
-        verdict=NOT_TESTABLE,
-        primary=None,
-        evidence="OpenAlex (live formulation)",
-        reason=f"no live formulation: {reason}",
+    return claims.not_testable(
+        preset,
+        claim,
+        "OpenAlex (live formulation)",
+        f"no live formulation: {reason}",
         to_test=f"add the missing OpenAlex ids under [live] in {preset.path}",
     )
 
