@@ -47,6 +47,7 @@ __all__ = [
     "weighted_prf",
     "draw_sample",
     "write_audit",
+    "make_audit",
     "sheet_html",
     "read_sheet",
     "read_key",
@@ -258,6 +259,31 @@ def write_audit(sample: pl.DataFrame, out_dir: str | Path, label: str, seed: int
         atomic_write_text(out / KEY_FILE, key.write_csv()),
     ]
     return paths
+
+
+def make_audit(
+    works: pl.DataFrame,
+    label: str,
+    out_dir: str | Path,
+    *,
+    sample: int,
+    seed: int,
+    within: str | None = None,
+    model=None,
+) -> tuple[pl.DataFrame, list[Path]]:
+    """Classify ``works`` (``id, title, abstract``), draw a stratified sample of papers flagged
+    and not flagged ``label`` (only among papers flagged ``within``, if given) and write the blind
+    sheet, form and key to ``out_dir``. Returns the sample and the written paths.
+
+    ``model`` is a loaded classifier (default: the shipped one)."""
+    from litscan.inference import load_model, predict
+
+    pred = predict(works, model if model is not None else load_model())
+    pop = works.with_columns((pred[label] == 1).alias("flag"))
+    if within:
+        pop = pop.filter(pred[within] == 1)
+    drawn = draw_sample(pop, sample, seed)
+    return drawn, write_audit(drawn, out_dir, label, seed)
 
 
 def read_sheet(path: str | Path, label: str | None = None) -> tuple[pl.DataFrame, str]:

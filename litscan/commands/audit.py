@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     import polars as pl
 
-    from litscan.inference import load_model, predict
+    from litscan.inference import load_model
     from litscan.labels import ALL_LABELS
 
     if not args.label:
@@ -108,12 +108,15 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.seed < 2**63:
         raise UsageError(f"--seed: expected an integer 0..2^63-1, got {args.seed}")
     works = _works(args)
-    pred = predict(works, load_model(args.model))
-    pop = works.with_columns((pred[args.label] == 1).alias("flag"))
-    if args.within:
-        pop = pop.filter(pred[args.within] == 1)
-    sample = audit.draw_sample(pop, args.sample, args.seed)
-    paths = audit.write_audit(sample, args.out, args.label, args.seed)
+    sample, paths = audit.make_audit(
+        works,
+        args.label,
+        args.out,
+        sample=args.sample,
+        seed=args.seed,
+        within=args.within,
+        model=load_model(args.model),
+    )
     counts = sample.group_by("stratum").agg(pl.len(), pl.col("population_size").first())
     desc = ", ".join(
         f"{r['stratum']} {r['len']} of {r['population_size']}"
