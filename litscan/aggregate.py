@@ -35,6 +35,7 @@ import numpy as np
 import polars as pl
 
 from litscan import bootstrap
+from litscan.config import DEFAULT_MIN_WORKS
 from litscan.errors import InputDataError, UsageError
 
 __all__ = [
@@ -56,7 +57,6 @@ __all__ = [
 Counting = Literal["whole", "fractional"]
 COUNTINGS: tuple[str, ...] = ("whole", "fractional")
 DEFAULT_RESAMPLES = 1000
-DEFAULT_MIN_WORKS = 30
 COUNTRY_ALIASES = ("country", "country_code")
 
 # --------------------------------------------------------------------------------------------

@@ -50,6 +50,12 @@ DEFAULT_PER_PAGE = 100
 #: A decoded (decompressed) response larger than this is refused: a page of 100 full work records
 #: is ~1-3 MB, so 64 MiB leaves ample room while a gzip bomb fails after reading ~64 KiB of it.
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+#: decompressed JSON per parse batch in ingest/normalise (measured in docs/scale.md: 16 MB beats
+#: 4, 8 and 32) and the longest line read (real works are < 1 MB; bounds memory per line)
+DEFAULT_BATCH_BYTES = 16 * 1024 * 1024
+DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024
+#: fewer works than this on a side of a share makes it "not testable"
+DEFAULT_MIN_WORKS = 30
 
 
 def check_base_url(url: object) -> str:

@@ -34,6 +34,7 @@ import numpy as np
 import polars as pl
 
 from litscan import schemas
+from litscan.config import DEFAULT_BATCH_BYTES
 from litscan.decode import (
     Decoded,
     OnBadRecord,
@@ -64,7 +65,6 @@ __all__ = [
 
 CountrySource = Literal["authorships", "institutions"]
 TABLE_NAMES = ("works", "authorships", "work_countries", "work_topics")
-DEFAULT_BATCH_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)

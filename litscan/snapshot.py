@@ -37,6 +37,7 @@ from typing import IO, Any, Literal
 import msgspec
 import polars as pl
 
+from litscan.config import DEFAULT_BATCH_BYTES, DEFAULT_MAX_LINE_BYTES
 from litscan.decode import (
     AUTHORSHIPS_RAW,
     TOPICS_RAW,
@@ -66,9 +67,7 @@ __all__ = [
     "gunzip_engine",
 ]
 
-DEFAULT_BATCH_BYTES = 16 * 1024 * 1024  # measured (docs/scale.md): 16 MB beats 4, 8 and 32
 DEFAULT_BATCH_ROWS = 20_000
-DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024  # real works are < 1 MB; bounds memory per line
 
 _S = pl.String
 _ID_NAME = pl.Struct({"id": _S, "display_name": _S})

@@ -55,7 +55,7 @@ def _megabytes(text: str) -> float:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from litscan.snapshot import DEFAULT_BATCH_BYTES, DEFAULT_MAX_LINE_BYTES
+    from litscan.config import DEFAULT_BATCH_BYTES, DEFAULT_MAX_LINE_BYTES
 
     p = subparsers.add_parser(
         "ingest",

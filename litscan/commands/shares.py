@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from litscan import aggregate
+from litscan.config import DEFAULT_MIN_WORKS
 from litscan.fileio import atomic_write_text
 
 
@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="works with truncated author lists: flag (n_truncated column) or exclude")
     p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (0 = none)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (0..2^32-1)")
-    p.add_argument("--min-works", type=int, default=aggregate.DEFAULT_MIN_WORKS,
+    p.add_argument("--min-works", type=int, default=DEFAULT_MIN_WORKS,
                    help="rows with fewer works are flagged low_n")
     p.add_argument("--out", required=True, help="output CSV file ('-' for stdout)")
     p.set_defaults(func=run)
