@@ -15,9 +15,13 @@ What a bad record is (and what is coerced instead), the guarantees of ``docs/sca
 * ``authorships[].countries`` given as one string (``"US"``) is *coerced* to one code
   (``["US"]``, never ``["U", "S"]``) and counted as a coercion, with a logged warning.
 
+The abstract's inverted index is kept as raw JSON (``msgspec.Raw``: no dict of lists per work)
+and rebuilt for the whole batch in one compiled pass (:func:`litscan.abstracts.rebuild_raw`); an
+index that is not ``dict[str, list[int]]`` makes its record bad, as any other wrong type.
+
 The result, :class:`Decoded`, holds three flat polars frames (works, authorships, topics; raw
-values, not yet normalised) and the inverted indexes of the abstracts as Python dicts, so that
-:mod:`litscan.normalize` (the one normaliser) filters first and rebuilds only the kept abstracts.
+values, not yet normalised) and the rebuilt abstracts, one per works row, for
+:mod:`litscan.normalize` (the one normaliser).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import msgspec
 import polars as pl
 import pyarrow as pa
 
+from litscan.abstracts import decode_inverted, rebuild_raw
 from litscan.errors import MalformedRecordError
 
 __all__ = [
@@ -113,7 +118,8 @@ class Work(msgspec.Struct):
     doi: str | None = None
     title: str | None = None
     display_name: str | None = None
-    abstract_inverted_index: dict[str, list[int]] | None = None
+    #: raw JSON (``null`` when absent), rebuilt in bulk by :func:`litscan.abstracts.rebuild_raw`
+    abstract_inverted_index: msgspec.Raw = msgspec.Raw(b"null")
     publication_year: Year | None = None
     publication_date: str | None = None
     type: str | None = None
@@ -130,7 +136,6 @@ class Work(msgspec.Struct):
 
 
 _DECODER = msgspec.json.Decoder(Work)
-_INVERTED = msgspec.json.Decoder(dict[str, list[int]])
 _ENCODER = msgspec.json.Encoder()
 _S = pl.String
 
@@ -255,12 +260,12 @@ class RecordIssues:
 @dataclass
 class Decoded:
     """A decoded batch: flat raw frames (:data:`WORKS_RAW`, :data:`AUTHORSHIPS_RAW`,
-    :data:`TOPICS_RAW`) and ``inverted`` (the abstract indexes, one per works row)."""
+    :data:`TOPICS_RAW`) and ``abstracts`` (String, the rebuilt abstract of each works row)."""
 
     works: pl.DataFrame
     authorships: pl.DataFrame
     topics: pl.DataFrame
-    inverted: list[Mapping[str, Sequence[int]] | None]
+    abstracts: pl.Series
     issues: RecordIssues = field(default_factory=RecordIssues)
 
 
@@ -269,7 +274,7 @@ def empty_decoded() -> Decoded:
         works=pl.DataFrame(schema=WORKS_RAW),
         authorships=pl.DataFrame(schema=AUTHORSHIPS_RAW),
         topics=pl.DataFrame(schema=TOPICS_RAW),
-        inverted=[],
+        abstracts=pl.Series("abstract", [], dtype=pl.String),
     )
 
 
@@ -375,13 +380,22 @@ def decode_jsonl(
                     _bad(issues, on_bad_record, msg)
                 k += 1
         records = [number_of(k) for k in kept]
-        return from_structs(works, records=records, source=source, issues=issues)
-
-
-def decode_inverted(text: str | bytes) -> dict[str, list[int]]:
-    """An ``abstract_inverted_index`` held as JSON text (the Parquet snapshot) -> dict;
-    raises ``msgspec.DecodeError``/``ValidationError`` for a malformed one."""
-    return _INVERTED.decode(text)
+        abstracts, errors = rebuild_raw([w.abstract_inverted_index for w in works])
+        if errors:  # an inverted index of the wrong type: the record is bad
+            for i, why in errors.items():
+                wid = works[i].id
+                _bad(
+                    issues,
+                    on_bad_record,
+                    f"{source}: record {records[i]}{_named(wid)}: wrong type: {why}",
+                )
+            good = [i for i in range(len(works)) if i not in errors]
+            works = [works[i] for i in good]
+            records = [records[i] for i in good]
+            abstracts = abstracts.gather(good)
+        return from_structs(
+            works, records=records, source=source, issues=issues, abstracts=abstracts
+        )
 
 
 def _named(wid: Any) -> str:
@@ -474,7 +488,6 @@ _PLAIN = (
 _PCT = attrgetter("citation_normalized_percentile")
 _PT = attrgetter("primary_topic")
 _LOC = attrgetter("primary_location")
-_INV = attrgetter("abstract_inverted_index")
 
 
 def from_structs(
@@ -483,10 +496,18 @@ def from_structs(
     records: Sequence[int] | None = None,
     source: str = "records",
     issues: RecordIssues | None = None,
+    abstracts: pl.Series | None = None,
 ) -> Decoded:
     """Decoded :class:`Work` structs -> :class:`Decoded` (flat, raw values). ``records`` are the
-    records' numbers in their source, for messages (default 0..n-1)."""
+    records' numbers in their source, for messages (default 0..n-1); ``abstracts`` the rebuilt
+    abstracts when the caller has them (else rebuilt here; a bad index raises
+    :class:`MalformedRecordError`)."""
     issues = RecordIssues() if issues is None else issues
+    if abstracts is None:
+        abstracts, errors = rebuild_raw([w.abstract_inverted_index for w in works])
+        if errors:
+            i, why = next(iter(errors.items()))
+            raise MalformedRecordError(f"{source}: record {i}{_named(works[i].id)}: {why}")
     n = len(works)
     nums = list(range(n)) if records is None else list(records)
     w: dict[str, list[Any]] = {"record": nums}
@@ -508,7 +529,6 @@ def from_structs(
     srcs = [None if loc is None else loc.source for loc in locs]
     w["source_id"] = [None if v is None else v.id for v in srcs]
     w["source_name"] = [None if v is None else v.display_name for v in srcs]
-    inverted: list[Any] = list(map(_INV, works))
     a_row: list[int] = []
     a_pos: list[int] = []
     a_author: list[str | None] = []
@@ -579,6 +599,6 @@ def from_structs(
         works=works_df,
         authorships=au_df.cast(AUTHORSHIPS_RAW),
         topics=topics_df,
-        inverted=inverted,
+        abstracts=abstracts,
         issues=issues,
     )

@@ -34,6 +34,7 @@ import numpy as np
 import polars as pl
 
 from litscan import schemas
+from litscan.abstracts import rebuild_abstract
 from litscan.config import DEFAULT_BATCH_BYTES
 from litscan.decode import (
     Decoded,
@@ -93,22 +94,6 @@ def short_id(value: Any) -> str | None:
         return None
     text = str(value)
     return text.rstrip("/").rsplit("/", 1)[-1] or None
-
-
-def rebuild_abstract(inverted_index: Mapping[str, Iterable[int]] | None) -> str | None:
-    """Rebuild an abstract from OpenAlex's ``abstract_inverted_index`` (word -> positions).
-
-    Words are placed at their positions and joined by single spaces; positions that no word claims
-    are skipped; a position claimed twice keeps the later word. Returns None for a missing or
-    empty index.
-    """
-    if not inverted_index:
-        return None
-    slots: dict[int, str] = {}
-    for word, positions in inverted_index.items():
-        for pos in positions:
-            slots[pos] = word
-    return " ".join([slots[i] for i in sorted(slots)]) or None
 
 
 @cache
@@ -296,10 +281,7 @@ def normalize_decoded(
         au = au.filter(pl.col("work_id").is_in(keep))
 
     kept_rows = works.get_column("row")
-    inv = dec.inverted
-    with no_gc():
-        texts = [rebuild_abstract(inv[r]) for r in kept_rows.to_list()]
-    abstracts = pl.Series("abstract", texts, pl.String)
+    abstracts = dec.abstracts.gather(kept_rows).alias("abstract")
     works = works.with_columns(
         abstract=abstracts,
         venue_field=pl.lit(None, dtype=pl.String),

@@ -34,9 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
-import msgspec
 import polars as pl
 
+from litscan.abstracts import rebuild_strings
 from litscan.config import DEFAULT_BATCH_BYTES, DEFAULT_MAX_LINE_BYTES
 from litscan.decode import (
     AUTHORSHIPS_RAW,
@@ -45,9 +45,7 @@ from litscan.decode import (
     Decoded,
     OnBadRecord,
     RecordIssues,
-    decode_inverted,
     decode_jsonl,
-    no_gc,
     too_long_marker,
 )
 from litscan.errors import InputDataError, MalformedRecordError
@@ -418,32 +416,21 @@ def decode_frame(
     flat frames the JSON decoder builds. A malformed inverted index makes its record bad."""
     raw = conform(frame)
     issues = RecordIssues()
-    inverted: list[Any] = []
-    keep: list[bool] = []
-    texts = raw.get_column("abstract_inverted_index").to_list()
-    with no_gc():
-        for i, text in enumerate(texts):
-            if text is None:
-                inverted.append(None)
-                keep.append(True)
-                continue
-            try:
-                inverted.append(decode_inverted(text))
-                keep.append(True)
-            except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
-                wid = raw.item(i, "id")
-                msg = f"{source}: record {offset + i} ({wid}): abstract_inverted_index: {exc}"
-                if on_bad_record == "raise":
-                    raise MalformedRecordError(msg) from None
-                issues.skip(msg)
-                keep.append(False)
+    text = raw.get_column("abstract_inverted_index").cast(pl.String)
+    abstracts, errors = rebuild_strings(text)
+    if errors:
+        for i, why in errors.items():
+            msg = f"{source}: record {offset + i} ({raw.item(i, 'id')}): {why}"
+            if on_bad_record == "raise":
+                raise MalformedRecordError(msg) from None
+            issues.skip(msg)
     raw = raw.with_columns(
         pl.int_range(offset, offset + raw.height, dtype=pl.Int64).alias("record")
     )
-    if not all(keep):
-        mask = pl.Series(keep)
+    if errors:
+        mask = pl.Series([i not in errors for i in range(raw.height)])
         raw = raw.filter(mask)
-        inverted = [v for v, k in zip(inverted, keep, strict=True) if k]
+        abstracts = abstracts.filter(mask)
     pt = pl.col("primary_topic")
     pct = pl.col("citation_normalized_percentile")
     works = raw.select(
@@ -522,7 +509,7 @@ def decode_frame(
         )
         .cast(TOPICS_RAW)
     )
-    return Decoded(works, authorships, topics, inverted, issues)
+    return Decoded(works, authorships, topics, abstracts, issues)
 
 
 # ---- one partition -----------------------------------------------------------------------------
