@@ -42,7 +42,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from litscan import fileio
+from litscan import fileio, jsontext
 from litscan.errors import InputDataError, UsageError, scrub
 
 __all__ = ["QueryCache", "atomic_write_bytes", "now_iso"]
@@ -253,7 +253,7 @@ class QueryCache:
         """Read page ``number``; an unreadable page names the file and how to recover."""
         path = self.page_path(number)
         try:
-            page = json.loads(gzip.decompress(path.read_bytes()))
+            page = jsontext.loads(gzip.decompress(path.read_bytes()))
             if not isinstance(page, dict):
                 raise ValueError(f"expected a JSON object, got {type(page).__name__}")
             return page

@@ -43,6 +43,7 @@ import polars as pl
 import pyalex
 import requests
 
+from litscan import jsontext
 from litscan.cache import QueryCache
 from litscan.config import Settings, resolve_settings
 from litscan.errors import (
@@ -402,7 +403,7 @@ class OpenAlexClient:
                 status = resp.status
                 if status == 200:
                     try:
-                        data = json.loads(resp.body)
+                        data = jsontext.loads(resp.body)
                     except (ValueError, RecursionError):
                         data = None
                     if isinstance(data, dict):

@@ -115,3 +115,32 @@ def test_large_batches_and_long_abstracts(n):
 def test_json_text_that_is_not_json_is_an_error_not_empty():
     got, errors = rebuild_strings(pl.Series(["nope", "null", " null ", "", '{"a":[0]}']))
     assert sorted(errors) == [0, 3] and got.to_list() == [None, None, None, None, "a"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"a": 1, "b": [1.5, "x", null, true]}',
+        b'{"t": "a\\ud800b"}',  # msgspec refuses a lone surrogate; json keeps it
+        b'{"x": NaN, "y": 1e400}',
+        b'{"big": 1000000000000000000000000000000, "big": 2}',
+        '{"é": "ü"}',
+    ],
+)
+def test_jsontext_loads_is_json_loads(text):
+    import math
+
+    from litscan import jsontext
+
+    got, ref = jsontext.loads(text), json.loads(text)
+    if isinstance(ref.get("x"), float) and math.isnan(ref["x"]):
+        assert math.isnan(got["x"]) and got["y"] == ref["y"]
+    else:
+        assert got == ref and type(got) is type(ref)
+
+
+def test_jsontext_loads_raises_like_json_for_bad_json():
+    from litscan import jsontext
+
+    with pytest.raises(ValueError):
+        jsontext.loads(b'{"a": ')
