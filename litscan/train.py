@@ -6,8 +6,8 @@ Data (``../shared/data`` or ``--data DIR``; see ``/work/shared/data/SOURCES.md``
   (``id_yymm <= 2510``), thresholds on the out-of-fold scores of :data:`THRESHOLD_MONTHS`;
 * ``ai``: a dedicated head on CSET's dev file (80 %) + arXiv listings (:data:`AI_HEAD`);
 * task labels ``face_recognition``, ``surveillance``: :class:`litscan.tasks.TaskModel` on the
-  hand labels shipped in ``litscan/data/handlabels/`` (training sheet only; the audit sheet is
-  never used for training), see :func:`train_tasks`.
+  hand labels shipped in ``litscan/data/handlabels/`` (:data:`TASK_TRAINING_SHEETS`; the
+  round-2 audit sheet is never used for training), see :func:`train_tasks`.
 
 Nothing is written unless a path is given: :func:`train_default` and :func:`train_tasks` return
 the model; :func:`save_model` writes it (atomically).
@@ -42,6 +42,7 @@ __all__ = [
     "load_training_data",
     "load_ai_training_data",
     "load_task_training_data",
+    "TASK_TRAINING_SHEETS",
     "train_default",
     "train_tasks",
     "save_model",
@@ -205,23 +206,73 @@ def save_model(model: TopicClassifier, path: str | Path) -> Path:
     return model.save(path, meta=meta)
 
 
-def load_task_training_data(handlabel_dir: str | Path | None = None) -> pl.DataFrame:
-    """The training sheet of the task labels: ``train_sheet.csv`` in the hand-label folder
-    (columns sheet_id, work_id, stratum, weight, title, abstract and the annotator's
-    surveillance, face_recognition, llm calls: ``1``/``0``/``b``; see its README)."""
-    folder = Path(handlabel_dir) if handlabel_dir else HANDLABEL_DIR
-    path = folder / "train_sheet.csv"
+#: The task model's training sheets, in ``litscan/data/handlabels/``: (file, how its truth is read).
+#: ``single``: one annotator's ``surveillance`` / ``face_recognition`` columns; ``adjudicated``:
+#: the round-1 audit sheet's two blind annotators (positive when A = 1 and B = 1, the audit's
+#: strict rule). The round-1 audit was used for training only after it had been reported (issue
+#: 16, round 2); the round-2 audit sheet ``audit2_sheet.csv`` is never used for training.
+TASK_TRAINING_SHEETS: tuple[tuple[str, str], ...] = (
+    ("train_sheet.csv", "single"),
+    ("audit_sheet.csv", "adjudicated"),
+    ("train2_sheet.csv", "single"),
+)
+
+
+def _read_sheet(path: Path, rule: str) -> pl.DataFrame:
     if not path.is_file():
         raise InputDataError(
             f"task training sheet {path} does not exist",
             hint="the hand labels ship in litscan/data/handlabels/; reinstall litscan",
         )
     df = pl.read_csv(path, infer_schema_length=0)
-    need = {"title", "abstract", "weight", *tasks.MODEL_LABELS}
-    missing = sorted(need - set(df.columns))
+    cols = (
+        list(tasks.MODEL_LABELS)
+        if rule == "single"
+        else [f"{a}_{lab}" for a in "AB" for lab in tasks.MODEL_LABELS]
+    )
+    missing = sorted({"work_id", "title", "abstract", "weight", *cols} - set(df.columns))
     if missing:
         raise InputDataError(f"{path}: missing column(s) {missing}; found {df.columns}")
-    return df.with_columns(pl.col("weight").cast(pl.Float64))
+    if "population" in df.columns:
+        df = df.filter(pl.col("population") == "cv")
+    if rule == "adjudicated":
+        df = df.with_columns(
+            pl.when((pl.col(f"A_{lab}") == "1") & (pl.col(f"B_{lab}") == "1"))
+            .then(pl.lit("1"))
+            .otherwise(pl.lit("0"))
+            .alias(lab)
+            for lab in tasks.MODEL_LABELS
+        )
+    return df.select(
+        pl.lit(path.name).alias("sheet"),
+        "work_id",
+        "title",
+        "abstract",
+        pl.col("weight").cast(pl.Float64),
+        *tasks.MODEL_LABELS,
+    )
+
+
+def load_task_training_data(handlabel_dir: str | Path | None = None) -> pl.DataFrame:
+    """The task model's training rows: the CV papers of every sheet in
+    :data:`TASK_TRAINING_SHEETS`, stacked (columns sheet, work_id, title, abstract, weight and
+    the ``1``/``0``/``b`` calls of each task label; see the folder's README).
+
+    Each sheet is a stratified sample of (almost) the same population and its weights sum to that
+    population's size, so the stacked weights are divided by the number of sheets: the pooled
+    sample then also estimates the population, each sheet counting by its own design. A paper on
+    two sheets is an error (the round-2 sheets exclude the round-1 papers by construction)."""
+    folder = Path(handlabel_dir) if handlabel_dir else HANDLABEL_DIR
+    frames = [_read_sheet(folder / name, rule) for name, rule in TASK_TRAINING_SHEETS]
+    df = pl.concat(frames).with_columns(pl.col("weight") / len(frames))
+    dup = df.filter(pl.col("work_id").is_duplicated())
+    if dup.height:
+        raise InputDataError(
+            f"{folder}: paper {dup['work_id'][0]} is on two training sheets "
+            f"({', '.join(sorted(set(dup['sheet'])))})",
+            hint="each paper is labelled for training once",
+        )
+    return df
 
 
 def strict(values: pl.Series) -> np.ndarray:
@@ -233,8 +284,6 @@ def train_tasks(model: TopicClassifier, handlabel_dir: str | Path | None = None)
     """Fit the task model (:class:`litscan.tasks.TaskModel`) on the training sheet's CV papers
     (strict labels, sampling weights) and store it in ``model.meta_['tasks']``."""
     df = load_task_training_data(handlabel_dir)
-    if "population" in df.columns:
-        df = df.filter(pl.col("population") == "cv")
     targets = {lab: strict(df[lab]) for lab in tasks.MODEL_LABELS}
     tm = tasks.fit_task_model(
         df.select("title", "abstract"),
@@ -242,7 +291,11 @@ def train_tasks(model: TopicClassifier, handlabel_dir: str | Path | None = None)
         df["weight"].to_numpy(),
         folds=TASK_HEAD["folds"],
         seed=SEED,
-        meta={"trained_on": "litscan/data/handlabels/train_sheet.csv, CV papers, strict labels"},
+        meta={
+            "trained_on": "litscan/data/handlabels/"
+            + " + ".join(name for name, _ in TASK_TRAINING_SHEETS)
+            + f", {df.height} CV papers, strict labels"
+        },
     )
     model.meta_ = {**getattr(model, "meta_", {}), "tasks": tm.to_dict()}
     return model

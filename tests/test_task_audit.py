@@ -28,26 +28,78 @@ def test_cohen_kappa_matches_hand_formula():
     assert E.cohen_kappa(list("1010"), list("1010")) == pytest.approx(1.0)
 
 
+VALUES = {"1", "0", "b"}
+
+
+def _check_weights(frame: pl.DataFrame) -> None:
+    """weights are stratum size / sample size, and each stratum holds n_sampled rows"""
+    f = frame.with_columns(pl.col("weight").cast(pl.Float64))
+    exp = f["population_size"].cast(pl.Float64) / f["n_sampled"].cast(pl.Float64)
+    np.testing.assert_allclose(f["weight"].to_numpy(), exp.to_numpy())
+    counts = f.group_by("stratum").agg(pl.len(), pl.col("n_sampled").cast(pl.Int64).first())
+    assert (counts["len"] == counts["n_sampled"]).all()
+
+
 def test_shipped_sheets_are_complete_and_disjoint():
     train = pl.read_csv(HANDLABEL_DIR / "train_sheet.csv", infer_schema_length=0)
     audit = E.read_audit_sheet()
-    assert train.height == 240 and audit.height == 200
-    assert not set(train["work_id"]) & set(audit["work_id"])  # audit never used for training
+    train2 = pl.read_csv(HANDLABEL_DIR / "train2_sheet.csv", infer_schema_length=0)
+    audit2 = E.read_audit_sheet(name="audit2_sheet.csv")
+    assert (train.height, audit.height, train2.height, audit2.height) == (240, 200, 170, 215)
+    # no paper is on two sheets: the round-2 audit is disjoint from every training sheet
+    ids = [set(f["work_id"]) for f in (train, audit, train2, audit2)]
+    assert sum(len(i) for i in ids) == len(set().union(*ids))
     for col in ("surveillance", "face_recognition", "llm"):
-        assert set(train[col]) <= {"1", "0", "b"}
-        assert set(audit[f"A_{col}"]) <= {"1", "0", "b"} and set(audit[f"B_{col}"]) <= {
-            "1",
-            "0",
-            "b",
-        }
-    # weights are stratum size / sample size, per stratum
-    for frame in (train, audit):
-        f = frame.with_columns(pl.col("weight").cast(pl.Float64))
-        w = f["weight"].to_numpy()
-        exp = f["population_size"].cast(pl.Float64) / f["n_sampled"].cast(pl.Float64)
-        np.testing.assert_allclose(w, exp.to_numpy())
-        counts = f.group_by("stratum").agg(pl.len(), pl.col("n_sampled").cast(pl.Int64).first())
-        assert (counts["len"] == counts["n_sampled"]).all()
+        assert set(train[col]) <= VALUES
+        assert set(audit[f"A_{col}"]) <= VALUES and set(audit[f"B_{col}"]) <= VALUES
+    for col in ("surveillance", "face_recognition"):
+        assert set(train2[col]) <= VALUES
+        assert set(audit2[f"A_{col}"]) <= VALUES and set(audit2[f"B_{col}"]) <= VALUES
+    assert set(audit2["population"]) == {"cv"}
+    for frame in (train, audit, train2, audit2):
+        _check_weights(frame)
+    # round 2 strata as drawn by scripts/build_annotation_sheets_round2.py
+    n2 = dict(audit2.group_by("stratum").len().iter_rows())
+    assert n2 == {"F": 50, "S": 80, "near": 30, "K": 40, "O": 15}
+    # the shipped task model never saw an audit2 paper: its training pool is the training sheets
+    from litscan.train import TASK_TRAINING_SHEETS, load_task_training_data
+
+    assert "audit2_sheet.csv" not in dict(TASK_TRAINING_SHEETS)
+    pool = load_task_training_data()
+    assert pool.height == 120 + 100 + 170
+    assert not set(pool["work_id"]) & ids[3]
+
+
+def test_training_pool_adjudicates_the_round1_audit_and_averages_weights(tmp_path):
+    from litscan.train import load_task_training_data
+
+    base = {"population": "cv", "title": "t", "abstract": "a"}
+    rows_train = [{**base, "work_id": "w1", "weight": "10", "surveillance": "1",
+                   "face_recognition": "b"}]  # fmt: skip
+    rows_audit = [
+        {**base, "work_id": "w2", "weight": "20", "A_surveillance": "1", "B_surveillance": "1",
+         "A_face_recognition": "1", "B_face_recognition": "b"},
+        {**base, "work_id": "w3", "weight": "20", "A_surveillance": "1", "B_surveillance": "0",
+         "A_face_recognition": "0", "B_face_recognition": "0"},
+        {**base, "population": "nlpml", "work_id": "w4", "weight": "5", "A_surveillance": "1",
+         "B_surveillance": "1", "A_face_recognition": "0", "B_face_recognition": "0"},
+    ]  # fmt: skip
+    rows_train2 = [{**base, "work_id": "w5", "weight": "30", "surveillance": "0",
+                    "face_recognition": "0"}]  # fmt: skip
+    pl.DataFrame(rows_train).write_csv(tmp_path / "train_sheet.csv")
+    pl.DataFrame(rows_audit).write_csv(tmp_path / "audit_sheet.csv")
+    pl.DataFrame(rows_train2).write_csv(tmp_path / "train2_sheet.csv")
+    pool = load_task_training_data(tmp_path).sort("work_id")
+    assert pool["work_id"].to_list() == ["w1", "w2", "w3", "w5"]  # nlpml row left out
+    assert pool["surveillance"].to_list() == ["1", "1", "0", "0"]  # A and B must both say 1
+    assert pool["face_recognition"].to_list() == ["b", "0", "0", "0"]
+    np.testing.assert_allclose(pool["weight"].to_numpy(), [10 / 3, 20 / 3, 20 / 3, 10.0])
+    # a paper on two training sheets is refused, naming it
+    pl.DataFrame([{**rows_train2[0], "work_id": "w1"}]).write_csv(tmp_path / "train2_sheet.csv")
+    from litscan.errors import InputDataError
+
+    with pytest.raises(InputDataError, match="w1"):
+        load_task_training_data(tmp_path)
 
 
 @pytest.mark.slow
@@ -61,7 +113,7 @@ def test_task_audit_matches_shipped_summary_and_hand_recomputation():
             )
             assert modes[mode]["recall"] == pytest.approx(shipped["labels"][lab][mode]["recall"])
     # recompute the shipped labeller's strict precision of surveillance by hand
-    sheet = E.read_audit_sheet()
+    sheet = E.read_audit_sheet(name=E.AUDIT_SHEETS["surveillance"])
     flags = E.labeller_flags(sheet, E.load_model())["new"]["surveillance"]
     cv = (sheet["population"] == "cv").to_numpy()
     y = ((sheet["A_surveillance"] == "1") & (sheet["B_surveillance"] == "1")).to_numpy()
@@ -75,3 +127,53 @@ def test_task_audit_matches_shipped_summary_and_hand_recomputation():
     a = sheet.filter(pl.col("population") == "cv")
     k = _kappa_by_hand(a["A_face_recognition"].to_list(), a["B_face_recognition"].to_list())
     assert result["agreement"]["face_recognition"]["kappa_3way"] == pytest.approx(k, abs=1e-3)
+
+
+def _run_merge(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "merge_annotations_round2.py"
+    args = [str(tmp_path / d) for d in ("key", "labels", "sheets", "out")]
+    return subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True)
+
+
+def test_round2_merge_joins_key_text_and_annotators_and_refuses_gaps(tmp_path):
+    for d in ("key", "labels", "sheets", "out"):
+        (tmp_path / d).mkdir()
+    for name, prefix in (("audit2", "R"), ("train2", "U")):
+        ids = [f"{prefix}{i:03d}" for i in (1, 2, 3)]
+        pl.DataFrame(
+            {"sheet_id": ids, "work_id": [f"{name}-w{i}" for i in (1, 2, 3)], "population": "cv",
+             "stratum": "F", "n_sampled": "3", "population_size": "9", "weight": "3.0",
+             "inclusion_probability": "0.333"}
+        ).write_csv(tmp_path / "key" / f"key_{name}.csv")  # fmt: skip
+        pl.DataFrame({"sheet_id": ids, "title": ["t1", "t2", "t3"], "abstract": "a"}).write_csv(
+            tmp_path / "sheets" / f"{name}_part1.csv"
+        )
+        for ann in ("A", "B") if name == "audit2" else ("C",):
+            # two chunk files per annotator, as the annotators wrote them
+            for part, rows in (("a", ids[:2]), ("b", ids[2:])):
+                pl.DataFrame(
+                    {"sheet_id": rows, "surveillance": "1", "face_recognition": "b" if ann == "B" else "0",
+                     "reason": f"{ann} says"}
+                ).write_csv(tmp_path / "labels" / f"{ann}_{name}_part1_{part}.csv")  # fmt: skip
+    done = _run_merge(tmp_path)
+    assert done.returncode == 0, done.stderr
+    audit = pl.read_csv(tmp_path / "out" / "audit2_sheet.csv", infer_schema_length=0)
+    assert audit["work_id"].to_list() == ["audit2-w1", "audit2-w2", "audit2-w3"]
+    assert audit["A_face_recognition"].to_list() == ["0"] * 3
+    assert audit["B_face_recognition"].to_list() == ["b"] * 3
+    assert audit["title"].to_list() == ["t1", "t2", "t3"]
+    train = pl.read_csv(tmp_path / "out" / "train2_sheet.csv", infer_schema_length=0)
+    assert train["surveillance"].to_list() == ["1"] * 3 and "reason" in train.columns
+    # a missing row, or a value outside 0/1/b, stops the merge naming the file and row
+    (tmp_path / "labels" / "B_audit2_part1_b.csv").unlink()
+    done = _run_merge(tmp_path)
+    assert done.returncode != 0 and "R003" in done.stderr
+    pl.DataFrame(
+        {"sheet_id": ["R003"], "surveillance": "yes", "face_recognition": "0", "reason": "x"}
+    ).write_csv(tmp_path / "labels" / "B_audit2_part1_b.csv")
+    done = _run_merge(tmp_path)
+    assert done.returncode != 0 and "B_audit2_part1_b.csv" in done.stderr and "'yes'" in done.stderr

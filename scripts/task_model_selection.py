@@ -1,0 +1,77 @@
+"""Model selection for the task model (issue 16): nested cross-validation on the training sheets
+only (``litscan.train.TASK_TRAINING_SHEETS``; the round-2 audit sheet is never read here).
+
+    python scripts/task_model_selection.py [--repeats 3]
+
+For every candidate setting (features and C per label) and repeat: 5 outer folds; on each outer
+training part :func:`litscan.tasks.fit_task_model` fits the head and picks its threshold by its
+own inner cross-validation, exactly as ``litscan classify --train-tasks`` does; the outer fold is
+predicted. Prints weighted (sampling-weight) precision, recall and F1 of the pooled outer
+predictions, strict truth, mean over repeats. The chosen setting goes to
+``litscan.tasks.HEAD_SETTINGS``.
+"""
+
+import argparse
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+
+from litscan import tasks
+from litscan.train import load_task_training_data, strict
+
+#: the round-1 feature set (before the video / action-word / skeleton groups)
+SURV_BASE = tuple(
+    f for f in tasks.FEATURES if not any(k in f for k in ("video", "action", "skeleton"))
+)
+FACE_MORE = (*tasks.FACE_FEATURES, "t_reid", "a_person", "t_generic", "c_generic", "t_video")
+CANDIDATES = {
+    "surveillance": {
+        f"{fs} C={c} beta={b}": {"features": feats, "C": c, "beta": b}
+        for fs, feats in (("all", tasks.FEATURES), ("round-1", SURV_BASE))
+        for c in (0.3, 1.0, 3.0)
+        for b in (1.0, 0.7, 0.5)
+    },
+    "face_recognition": {
+        f"{fs} C={c} beta={b}": {"features": feats, "C": c, "beta": b}
+        for fs, feats in (("face", tasks.FACE_FEATURES), ("face+", FACE_MORE))
+        for c in (3.0, 10.0)
+        for b in (1.0, 0.7, 0.5)
+    },
+}
+
+
+def wprf(y, yhat, w):
+    tp, fp, fn = w[y & yhat].sum(), w[~y & yhat].sum(), w[y & ~yhat].sum()
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    df = load_task_training_data()
+    w = df["weight"].to_numpy()
+    frame = df.select("title", "abstract")
+    print(f"training pool: {df.height} CV papers from {sorted(set(df['sheet']))}")
+    for lab, cands in CANDIDATES.items():
+        y = strict(df[lab])
+        print(f"\n{lab}: {int(y.sum())} positives (weighted prevalence {w[y].sum() / w.sum():.3f})")
+        for name, cfg in cands.items():
+            res = []
+            for rep in range(args.repeats):
+                pred = np.zeros(len(y), bool)
+                outer = StratifiedKFold(5, shuffle=True, random_state=100 + rep)
+                for tr, va in outer.split(frame, y):
+                    tm = tasks.fit_task_model(
+                        frame[tr], {lab: y[tr]}, w[tr], settings={lab: cfg}, seed=rep
+                    )
+                    pred[va] = tm.predict(frame[va])[lab]
+                res.append(wprf(y, pred, w))
+            p, r, f = np.mean(res, axis=0)
+            print(f"  {name:24s} P {p:.3f}  R {r:.3f}  F1 {f:.3f}")
+
+
+if __name__ == "__main__":
+    main()
