@@ -7,8 +7,8 @@ For every candidate setting (features and C per label) and repeat: 5 outer folds
 training part :func:`litscan.tasks.fit_task_model` fits the head and picks its threshold by its
 own inner cross-validation, exactly as ``litscan classify --train-tasks`` does; the outer fold is
 predicted. Prints weighted (sampling-weight) precision, recall and F1 of the pooled outer
-predictions, strict truth, mean over repeats. The chosen setting goes to
-``litscan.tasks.HEAD_SETTINGS``.
+predictions, strict truth, mean over repeats, and their F0.5. The setting with the best F0.5
+goes to ``litscan.tasks.HEAD_SETTINGS``.
 """
 
 import argparse
@@ -70,7 +70,8 @@ def main() -> None:
                     pred[va] = tm.predict(frame[va])[lab]
                 res.append(wprf(y, pred, w))
             p, r, f = np.mean(res, axis=0)
-            print(f"  {name:24s} P {p:.3f}  R {r:.3f}  F1 {f:.3f}")
+            f05 = 1.25 * p * r / (0.25 * p + r) if p + r else 0.0
+            print(f"  {name:24s} P {p:.3f}  R {r:.3f}  F1 {f:.3f}  F0.5 {f05:.3f}")
 
 
 if __name__ == "__main__":
