@@ -121,9 +121,8 @@ GROUPS: dict[str, str] = {
         r"forgery",
         r"face manipulation",
         r"morph(?:ing)?",
-        r"face (?:rotation|completion|deblurring|recovery|inpainting|relighting|aging)",
+        r"face (?:rotation|completion|deblurring|recovery|aging)",
         r"de occlusion",
-        r"face forgery",
     ),
     "expr": _alt(
         r"facial expressions?",

@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
 from litscan import tasks
+from litscan.audit import weighted_prf
 from litscan.train import load_task_training_data, strict
 
 #: the round-1 feature set (before the video / action-word / skeleton groups)
@@ -40,13 +41,6 @@ CANDIDATES = {
 }
 
 
-def wprf(y, yhat, w):
-    tp, fp, fn = w[y & yhat].sum(), w[~y & yhat].sum(), w[y & ~yhat].sum()
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=3)
@@ -68,7 +62,8 @@ def main() -> None:
                         frame[tr], {lab: y[tr]}, w[tr], settings={lab: cfg}, seed=rep
                     )
                     pred[va] = tm.predict(frame[va])[lab]
-                res.append(wprf(y, pred, w))
+                r = weighted_prf(y, pred, w)
+                res.append((r["precision"], r["recall"], r["f1"]))
             p, r, f = np.mean(res, axis=0)
             f05 = 1.25 * p * r / (0.25 * p + r) if p + r else 0.0
             print(f"  {name:24s} P {p:.3f}  R {r:.3f}  F1 {f:.3f}  F0.5 {f05:.3f}")

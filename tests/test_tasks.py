@@ -106,6 +106,19 @@ def test_fit_is_reproducible_and_threshold_is_a_midpoint():
     assert f1 == 1.0 and t == pytest.approx((0.2 + 0.6) / 2)
 
 
+
+def test_best_threshold_beta_below_one_prefers_precision():
+    # scores: a negative at 0.5 sits between two positives (0.4 and 0.9)
+    y = np.array([0, 1, 0, 1], bool)
+    score = np.array([0.1, 0.4, 0.5, 0.9])
+    w = np.ones(4)
+    t1, f1 = tasks.best_threshold(y, score, w)  # F1: take all three top scores (P 2/3, R 1)
+    t05, f05 = tasks.best_threshold(y, score, w, beta=0.5)  # F0.5: only the top one (P 1, R 1/2)
+    assert t1 == pytest.approx((0.1 + 0.4) / 2) and f1 == pytest.approx(0.8)
+    assert t05 == pytest.approx((0.5 + 0.9) / 2)
+    # F0.5 of precision 1, recall 1/2 by hand: 1.25 * 0.5 / (0.25 + 0.5)
+    assert f05 == pytest.approx(1.25 * 0.5 / (0.25 * 1 + 0.5))
+
 def test_unknown_task_features_are_a_model_error():
     bad = {
         "heads": {
