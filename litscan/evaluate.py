@@ -41,6 +41,7 @@ from litscan.train import (
     load_arxiv,
     load_cset,
     need_file,
+    read_sheet_weights,
 )
 
 __all__ = ["evaluate", "model_card", "prf", "keyword_baseline", "VENUE_TO_LABEL"]
@@ -460,7 +461,7 @@ def read_audit_sheet(
     """A shipped blind audit sheet (both annotators' calls, sampling key columns)."""
     folder = Path(handlabel_dir) if handlabel_dir else HANDLABEL_DIR
     path = need_file(folder / name)
-    return pl.read_csv(path, infer_schema_length=0).with_columns(pl.col("weight").cast(pl.Float64))
+    return read_sheet_weights(pl.read_csv(path, infer_schema_length=0), path)
 
 
 def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float:

@@ -43,6 +43,7 @@ __all__ = [
     "load_ai_training_data",
     "load_task_training_data",
     "TASK_TRAINING_SHEETS",
+    "read_sheet_weights",
     "train_default",
     "train_tasks",
     "save_model",
@@ -218,6 +219,20 @@ TASK_TRAINING_SHEETS: tuple[tuple[str, str], ...] = (
 )
 
 
+def read_sheet_weights(df: pl.DataFrame, path: Path) -> pl.DataFrame:
+    """``df`` with its ``weight`` column as Float64; a weight that is not a positive number is
+    an :class:`InputDataError` naming the sheet, the row and the value."""
+    w = pl.col("weight").cast(pl.Float64, strict=False)
+    bad = df.with_row_index("_row").filter(w.is_null() | (w <= 0) | w.is_nan())
+    if bad.height:
+        row = bad.row(0, named=True)
+        raise InputDataError(
+            f"{path}: row {row['_row'] + 2}: weight {row['weight']!r} is not a positive number",
+            hint="weights are population_size / n_sampled, as the sampling scripts write them",
+        )
+    return df.with_columns(w)
+
+
 def _read_sheet(path: Path, rule: str) -> pl.DataFrame:
     if not path.is_file():
         raise InputDataError(
@@ -233,6 +248,7 @@ def _read_sheet(path: Path, rule: str) -> pl.DataFrame:
     missing = sorted({"work_id", "title", "abstract", "weight", *cols} - set(df.columns))
     if missing:
         raise InputDataError(f"{path}: missing column(s) {missing}; found {df.columns}")
+    df = read_sheet_weights(df, path)
     if "population" in df.columns:
         df = df.filter(pl.col("population") == "cv")
     if rule == "adjudicated":
@@ -248,7 +264,7 @@ def _read_sheet(path: Path, rule: str) -> pl.DataFrame:
         "work_id",
         "title",
         "abstract",
-        pl.col("weight").cast(pl.Float64),
+        "weight",
         *tasks.MODEL_LABELS,
     )
 

@@ -177,3 +177,20 @@ def test_round2_merge_joins_key_text_and_annotators_and_refuses_gaps(tmp_path):
     ).write_csv(tmp_path / "labels" / "B_audit2_part1_b.csv")
     done = _run_merge(tmp_path)
     assert done.returncode != 0 and "B_audit2_part1_b.csv" in done.stderr and "'yes'" in done.stderr
+
+
+def test_a_sheet_weight_that_is_not_a_positive_number_is_named(tmp_path):
+    from litscan.errors import InputDataError
+    from litscan.train import read_sheet_weights
+
+    path = tmp_path / "audit2_sheet.csv"
+    ok = pl.DataFrame({"weight": ["1.5", "2"]})
+    assert read_sheet_weights(ok, path)["weight"].to_list() == [1.5, 2.0]
+    for bad in ("heavy", "", "0", "-3", "nan"):
+        df = pl.DataFrame({"weight": ["1.5", bad]})
+        with pytest.raises(InputDataError, match=r"audit2_sheet.csv: row 3: weight"):
+            read_sheet_weights(df, path)
+    # through the audit reader: one InputDataError, not a polars error
+    pl.DataFrame({"weight": ["x"], "work_id": ["w"]}).write_csv(path)
+    with pytest.raises(InputDataError, match="not a positive number"):
+        E.read_audit_sheet(tmp_path, "audit2_sheet.csv")
