@@ -46,7 +46,9 @@ PEOPLE = (
 )
 
 
-def population(model_path: str) -> pl.DataFrame:
+def population(
+    model_path: str, exclude: tuple[str, ...] = ("audit_sheet.csv", "train_sheet.csv")
+) -> pl.DataFrame:
     w = load_venue_papers().works.filter(
         pl.col("abstract").is_not_null() & (pl.col("abstract").str.len_chars() > 50)
     )
@@ -56,7 +58,7 @@ def population(model_path: str) -> pl.DataFrame:
     flags = predict(cv.select("id", "title", "abstract"), model)
     rules = tasks.rule_flags(cv)
     used: set[str] = set()
-    for name in ("audit_sheet.csv", "train_sheet.csv"):
+    for name in exclude:
         used |= set(pl.read_csv(HANDLABEL_DIR / name, infer_schema_length=0)["work_id"])
     txt = (pl.col("title") + " " + pl.col("abstract")).str.to_lowercase()
     df = cv.select("id", "title", "abstract").with_columns(
