@@ -69,7 +69,9 @@ RULE_FILES = (
 NOT_RULES: dict[str, frozenset[str]] = {
     "inference.py": frozenset({"read_input"}),
     "textmodel.py": frozenset({"fit", "save", "best_f1_threshold", "_lr"}),
-    "tasks.py": frozenset({"fit_task_model", "_weighted_fbeta", "best_threshold"}),
+    "tasks.py": frozenset(
+        {"fit_task_model", "_weighted_fbeta", "best_threshold", "precision_threshold"}
+    ),
 }
 #: the shipped model (``litscan.inference.MODEL_PATH``)
 MODEL_FILE = "data/models/topics.npz"

@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from litscan import tasks
-from litscan.errors import InputDataError
+from litscan.errors import InputDataError, UsageError
 from litscan.labels import CATEGORY_LABELS, LEARNED_LABELS, document_text
 from litscan.textmodel import SEED, TopicClassifier
 
@@ -42,6 +42,7 @@ __all__ = [
     "load_training_data",
     "load_ai_training_data",
     "load_task_training_data",
+    "training_sheets",
     "TASK_TRAINING_SHEETS",
     "read_sheet_weights",
     "train_default",
@@ -207,15 +208,19 @@ def save_model(model: TopicClassifier, path: str | Path) -> Path:
     return model.save(path, meta=meta)
 
 
-#: The task model's training sheets, in ``litscan/data/handlabels/``: (file, how its truth is read).
-#: ``single``: one annotator's ``surveillance`` / ``face_recognition`` columns; ``adjudicated``:
-#: the round-1 audit sheet's two blind annotators (positive when A = 1 and B = 1, the audit's
-#: strict rule). The round-1 audit was used for training only after it had been reported (issue
-#: 16, round 2); the round-2 audit sheet ``audit2_sheet.csv`` is never used for training.
-TASK_TRAINING_SHEETS: tuple[tuple[str, str], ...] = (
-    ("train_sheet.csv", "single"),
-    ("audit_sheet.csv", "adjudicated"),
-    ("train2_sheet.csv", "single"),
+#: The task model's training sheets, in ``litscan/data/handlabels/``: (file, how its truth is read,
+#: the task labels it trains). ``single``: one annotator's ``surveillance`` / ``face_recognition``
+#: columns; ``adjudicated``: an audit sheet's two blind annotators (positive when A = 1 and B = 1,
+#: the audits' strict rule). An audit sheet becomes training data only after the model it
+#: audited has been reported, and only for the labels that have a newer held-out audit
+#: (:data:`litscan.evaluate.AUDIT_SHEETS`): round 1's audit since round 2, round 2's audit since
+#: round 3 and for ``surveillance`` only (``face_recognition`` is still audited on it). The
+#: round-3 audit sheet ``audit3_sheet.csv`` is never used for training.
+TASK_TRAINING_SHEETS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("train_sheet.csv", "single", tasks.MODEL_LABELS),
+    ("audit_sheet.csv", "adjudicated", tasks.MODEL_LABELS),
+    ("train2_sheet.csv", "single", tasks.MODEL_LABELS),
+    ("audit2_sheet.csv", "adjudicated", ("surveillance",)),
 )
 
 
@@ -269,17 +274,26 @@ def _read_sheet(path: Path, rule: str) -> pl.DataFrame:
     )
 
 
-def load_task_training_data(handlabel_dir: str | Path | None = None) -> pl.DataFrame:
-    """The task model's training rows: the CV papers of every sheet in
-    :data:`TASK_TRAINING_SHEETS`, stacked (columns sheet, work_id, title, abstract, weight and
-    the ``1``/``0``/``b`` calls of each task label; see the folder's README).
+def training_sheets(label: str) -> tuple[tuple[str, str], ...]:
+    """(file, rule) of the sheets in :data:`TASK_TRAINING_SHEETS` that train ``label``."""
+    if label not in tasks.MODEL_LABELS:
+        raise UsageError(f"task label {label!r} is not one of {list(tasks.MODEL_LABELS)}")
+    return tuple((name, rule) for name, rule, labs in TASK_TRAINING_SHEETS if label in labs)
+
+
+def load_task_training_data(label: str, handlabel_dir: str | Path | None = None) -> pl.DataFrame:
+    """The training rows of task label ``label``: the CV papers of every sheet in
+    :data:`TASK_TRAINING_SHEETS` that trains it, stacked (columns sheet, work_id, title,
+    abstract, weight and the ``1``/``0``/``b`` calls of each task label; see the folder's README).
 
     Each sheet is a stratified sample of (almost) the same population and its weights sum to that
     population's size, so the stacked weights are divided by the number of sheets: the pooled
     sample then also estimates the population, each sheet counting by its own design. A paper on
-    two sheets is an error (the round-2 sheets exclude the round-1 papers by construction)."""
+    two sheets is an error (each round's sheets exclude the earlier rounds' papers by
+    construction)."""
     folder = Path(handlabel_dir) if handlabel_dir else HANDLABEL_DIR
-    frames = [_read_sheet(folder / name, rule) for name, rule in TASK_TRAINING_SHEETS]
+    sheets = training_sheets(label)
+    frames = [_read_sheet(folder / name, rule) for name, rule in sheets]
     df = pl.concat(frames).with_columns(pl.col("weight") / len(frames))
     dup = df.filter(pl.col("work_id").is_duplicated())
     if dup.height:
@@ -297,21 +311,24 @@ def strict(values: pl.Series) -> np.ndarray:
 
 
 def train_tasks(model: TopicClassifier, handlabel_dir: str | Path | None = None) -> TopicClassifier:
-    """Fit the task model (:class:`litscan.tasks.TaskModel`) on the training sheet's CV papers
-    (strict labels, sampling weights) and store it in ``model.meta_['tasks']``."""
-    df = load_task_training_data(handlabel_dir)
-    targets = {lab: strict(df[lab]) for lab in tasks.MODEL_LABELS}
-    tm = tasks.fit_task_model(
-        df.select("title", "abstract"),
-        targets,
-        df["weight"].to_numpy(),
-        folds=TASK_HEAD["folds"],
-        seed=SEED,
-        meta={
-            "trained_on": "litscan/data/handlabels/"
-            + " + ".join(name for name, _ in TASK_TRAINING_SHEETS)
-            + f", {df.height} CV papers, strict labels"
-        },
-    )
-    model.meta_ = {**getattr(model, "meta_", {}), "tasks": tm.to_dict()}
+    """Fit the task model (:class:`litscan.tasks.TaskModel`), one head per label on that label's
+    training sheets' CV papers (:func:`load_task_training_data`; strict labels, sampling
+    weights), and store it in ``model.meta_['tasks']``."""
+    heads = {}
+    for label in tasks.MODEL_LABELS:
+        df = load_task_training_data(label, handlabel_dir)
+        tm = tasks.fit_task_model(
+            df.select("title", "abstract"),
+            {label: strict(df[label])},
+            df["weight"].to_numpy(),
+            folds=TASK_HEAD["folds"],
+            seed=SEED,
+            meta={
+                "trained_on": "litscan/data/handlabels/"
+                + " + ".join(name for name, _ in training_sheets(label))
+                + f", {df.height} CV papers, strict labels"
+            },
+        )
+        heads.update(tm.to_dict()["heads"])
+    model.meta_ = {**getattr(model, "meta_", {}), "tasks": tasks.TaskModel(heads).to_dict()}
     return model

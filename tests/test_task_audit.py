@@ -61,13 +61,25 @@ def test_shipped_sheets_are_complete_and_disjoint():
     # round 2 strata as drawn by scripts/build_annotation_sheets_round2.py
     n2 = dict(audit2.group_by("stratum").len().iter_rows())
     assert n2 == {"F": 50, "S": 80, "near": 30, "K": 40, "O": 15}
-    # the shipped task model never saw an audit2 paper: its training pool is the training sheets
-    from litscan.train import TASK_TRAINING_SHEETS, load_task_training_data
+    # each label trains on the sheets before its held-out audit: face_recognition never saw an
+    # audit2 paper (audit2 is its audit); surveillance trains on audit2 since round 3
+    from litscan.train import load_task_training_data, training_sheets
 
-    assert "audit2_sheet.csv" not in dict(TASK_TRAINING_SHEETS)
-    pool = load_task_training_data()
-    assert pool.height == 120 + 100 + 170
-    assert not set(pool["work_id"]) & ids[3]
+    face = load_task_training_data("face_recognition")
+    assert face.height == 120 + 100 + 170
+    assert not set(face["work_id"]) & ids[3]
+    assert "audit2_sheet.csv" not in dict(training_sheets("face_recognition"))
+    surv = load_task_training_data("surveillance")
+    assert surv.height == 120 + 100 + 170 + 215
+    assert ids[3] <= set(surv["work_id"])
+    # the weights of each pool sum to the population once (every sheet's weights sum to it)
+    for pool, k in ((face, 3), (surv, 4)):
+        assert pool["weight"].sum() == pytest.approx(
+            sum(pool.filter(pl.col("sheet") == s)["weight"].sum() for s in set(pool["sheet"]))
+        )
+        assert pool.filter(pl.col("sheet") == "train2_sheet.csv")["weight"].sum() * k == (
+            pytest.approx(train2["weight"].cast(pl.Float64).sum())
+        )
 
 
 def test_training_pool_adjudicates_the_round1_audit_and_averages_weights(tmp_path):
@@ -89,17 +101,31 @@ def test_training_pool_adjudicates_the_round1_audit_and_averages_weights(tmp_pat
     pl.DataFrame(rows_train).write_csv(tmp_path / "train_sheet.csv")
     pl.DataFrame(rows_audit).write_csv(tmp_path / "audit_sheet.csv")
     pl.DataFrame(rows_train2).write_csv(tmp_path / "train2_sheet.csv")
-    pool = load_task_training_data(tmp_path).sort("work_id")
-    assert pool["work_id"].to_list() == ["w1", "w2", "w3", "w5"]  # nlpml row left out
+    rows_audit2 = [
+        {**base, "work_id": "w6", "weight": "40", "A_surveillance": "1", "B_surveillance": "b",
+         "A_face_recognition": "0", "B_face_recognition": "0"},
+        {**base, "work_id": "w7", "weight": "40", "A_surveillance": "1", "B_surveillance": "1",
+         "A_face_recognition": "1", "B_face_recognition": "1"},
+    ]  # fmt: skip
+    pl.DataFrame(rows_audit2).write_csv(tmp_path / "audit2_sheet.csv")
+    pool = load_task_training_data("face_recognition", tmp_path).sort("work_id")
+    assert pool["work_id"].to_list() == ["w1", "w2", "w3", "w5"]  # nlpml row and audit2 left out
     assert pool["surveillance"].to_list() == ["1", "1", "0", "0"]  # A and B must both say 1
     assert pool["face_recognition"].to_list() == ["b", "0", "0", "0"]
     np.testing.assert_allclose(pool["weight"].to_numpy(), [10 / 3, 20 / 3, 20 / 3, 10.0])
+    # surveillance also trains on the round-2 audit (adjudicated), four sheets: weights / 4
+    pool = load_task_training_data("surveillance", tmp_path).sort("work_id")
+    assert pool["work_id"].to_list() == ["w1", "w2", "w3", "w5", "w6", "w7"]
+    assert pool["surveillance"].to_list() == ["1", "1", "0", "0", "0", "1"]
+    np.testing.assert_allclose(pool["weight"].to_numpy(), [2.5, 5, 5, 7.5, 10, 10])
     # a paper on two training sheets is refused, naming it
     pl.DataFrame([{**rows_train2[0], "work_id": "w1"}]).write_csv(tmp_path / "train2_sheet.csv")
-    from litscan.errors import InputDataError
+    from litscan.errors import InputDataError, UsageError
 
     with pytest.raises(InputDataError, match="w1"):
-        load_task_training_data(tmp_path)
+        load_task_training_data("surveillance", tmp_path)
+    with pytest.raises(UsageError, match="llm"):
+        load_task_training_data("llm", tmp_path)
 
 
 @pytest.mark.slow

@@ -97,14 +97,13 @@ def test_fit_is_reproducible_and_threshold_is_a_midpoint():
     b = tasks.fit_task_model(frame, targets, w)
     assert a.to_dict() == b.to_dict()
     assert a.to_dict() == tasks.TaskModel.from_dict(a.to_dict()).to_dict()
-    assert a.heads["surveillance"]["features"] == list(tasks.FEATURES)
+    assert a.heads["surveillance"]["features"] == list(tasks.SURV_FEATURES)
     assert a.heads["face_recognition"]["features"] == list(tasks.FACE_FEATURES)
     pred = a.predict(frame)
     assert (pred["face_recognition"] == targets["face_recognition"].astype(bool)).all()
     y = np.array([0, 0, 1, 1], bool)
     t, f1 = tasks.best_threshold(y, np.array([0.1, 0.2, 0.6, 0.9]), np.ones(4))
     assert f1 == 1.0 and t == pytest.approx((0.2 + 0.6) / 2)
-
 
 
 def test_best_threshold_beta_below_one_prefers_precision():
@@ -118,6 +117,52 @@ def test_best_threshold_beta_below_one_prefers_precision():
     assert t05 == pytest.approx((0.5 + 0.9) / 2)
     # F0.5 of precision 1, recall 1/2 by hand: 1.25 * 0.5 / (0.25 + 0.5)
     assert f05 == pytest.approx(1.25 * 0.5 / (0.25 * 1 + 0.5))
+
+
+def test_precision_threshold_takes_most_recall_whose_stricter_cuts_all_meet_the_floor():
+    # scores descending: + + - + - + - -  (weights 1)
+    score = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2])
+    y = np.array([1, 1, 0, 1, 0, 1, 0, 0], bool)
+    w = np.ones(8)
+    # precision by cut (by hand): >=0.9 1, >=0.8 1, >=0.7 2/3, >=0.6 3/4, >=0.5 3/5, >=0.4 4/6
+    t, p = tasks.precision_threshold(y, score, w, 0.7)
+    # 0.6 meets 0.7 on its own (3/4) but the stricter cut 0.7 does not (2/3): stop at 0.8
+    assert t == pytest.approx((0.7 + 0.8) / 2) and p == 1.0
+    t, p = tasks.precision_threshold(y, score, w, 0.6)
+    # every cut down to 0.4 has precision >= 0.6 (3/5 at 0.5 included); 0.3 gives 4/7 < 0.6
+    assert t == pytest.approx((0.3 + 0.4) / 2) and p == pytest.approx(4 / 6)
+    # weights count: with the negative at 0.7 weighing 0.1 the cuts are 1, 1, 2/2.1, 3/3.1,
+    # 3/4.1, 4/5.1 (all >= 0.7), then 4/6.1 < 0.7
+    w2 = w.copy()
+    w2[2] = 0.1
+    t, p = tasks.precision_threshold(y, score, w2, 0.7)
+    assert t == pytest.approx((0.3 + 0.4) / 2) and p == pytest.approx(4 / 5.1)
+    # a floor the top cut cannot meet: None, and fit_task_model falls back to F-beta
+    assert tasks.precision_threshold(~y, score, w, 0.9) is None
+
+
+def test_fit_task_model_min_precision_setting_raises_the_threshold():
+    rng = np.random.default_rng(3)
+    n = 200
+    pos = rng.random(n) < 0.4
+    # a noisy face-recognition signal in the title: some negatives say it too
+    says = np.where(pos, rng.random(n) < 0.9, rng.random(n) < 0.25)
+    titles = ["Face recognition at scale" if s else "Image deblurring" for s in says]
+    frame = pl.DataFrame({"title": titles, "abstract": ["We study images."] * n})
+    cfg = {"features": tasks.FACE_FEATURES, "C": 1.0}
+    loose = tasks.fit_task_model(
+        frame, {"face_recognition": pos}, settings={"face_recognition": cfg}
+    )
+    strict = tasks.fit_task_model(
+        frame, {"face_recognition": pos},
+        settings={"face_recognition": {**cfg, "min_precision": 0.99}},
+    )  # fmt: skip
+    h = strict.heads["face_recognition"]
+    # precision 0.99 is out of reach with this signal: recorded, and the F-beta cut is kept
+    assert h["min_precision"] == 0.99 and h["min_precision_met"] is False
+    assert h["threshold"] == loose.heads["face_recognition"]["threshold"]
+    assert "min_precision" not in loose.heads["face_recognition"]
+
 
 def test_unknown_task_features_are_a_model_error():
     bad = {
