@@ -155,14 +155,14 @@ def test_task_audit_matches_shipped_summary_and_hand_recomputation():
     assert result["agreement"]["face_recognition"]["kappa_3way"] == pytest.approx(k, abs=1e-3)
 
 
-def _run_merge(tmp_path):
+def _run_merge(tmp_path, rnd="2"):
     import subprocess
     import sys
     from pathlib import Path
 
-    script = Path(__file__).resolve().parents[1] / "scripts" / "merge_annotations_round2.py"
+    script = Path(__file__).resolve().parents[1] / "scripts" / "merge_annotations.py"
     args = [str(tmp_path / d) for d in ("key", "labels", "sheets", "out")]
-    return subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, str(script), rnd, *args], capture_output=True, text=True)
 
 
 def test_round2_merge_joins_key_text_and_annotators_and_refuses_gaps(tmp_path):
@@ -203,6 +203,26 @@ def test_round2_merge_joins_key_text_and_annotators_and_refuses_gaps(tmp_path):
     ).write_csv(tmp_path / "labels" / "B_audit2_part1_b.csv")
     done = _run_merge(tmp_path)
     assert done.returncode != 0 and "B_audit2_part1_b.csv" in done.stderr and "'yes'" in done.stderr
+    # round 3: one audit sheet, two annotators; an unknown round is refused
+    ids = ["V001", "V002"]
+    pl.DataFrame(
+        {"sheet_id": ids, "work_id": ["a3-w1", "a3-w2"], "population": "cv", "stratum": "S",
+         "n_sampled": "2", "population_size": "8", "weight": "4.0",
+         "inclusion_probability": "0.25"}
+    ).write_csv(tmp_path / "key" / "key_audit3.csv")  # fmt: skip
+    pl.DataFrame({"sheet_id": ids, "title": ["u1", "u2"], "abstract": "a"}).write_csv(
+        tmp_path / "sheets" / "audit3_part1.csv"
+    )
+    for ann, val in (("A", "1"), ("B", "b")):
+        pl.DataFrame(
+            {"sheet_id": ids, "surveillance": val, "face_recognition": "0", "reason": ann}
+        ).write_csv(tmp_path / "labels" / f"{ann}_audit3_c1.csv")
+    done = _run_merge(tmp_path, "3")
+    assert done.returncode == 0, done.stderr
+    a3 = pl.read_csv(tmp_path / "out" / "audit3_sheet.csv", infer_schema_length=0)
+    assert a3["A_surveillance"].to_list() == ["1", "1"] and a3["B_surveillance"].to_list() == ["b"] * 2
+    assert a3["title"].to_list() == ["u1", "u2"]
+    assert _run_merge(tmp_path, "4").returncode != 0
 
 
 def test_a_sheet_weight_that_is_not_a_positive_number_is_named(tmp_path):
