@@ -45,9 +45,12 @@ def test_shipped_sheets_are_complete_and_disjoint():
     audit = E.read_audit_sheet()
     train2 = pl.read_csv(HANDLABEL_DIR / "train2_sheet.csv", infer_schema_length=0)
     audit2 = E.read_audit_sheet(name="audit2_sheet.csv")
-    assert (train.height, audit.height, train2.height, audit2.height) == (240, 200, 170, 215)
-    # no paper is on two sheets: the round-2 audit is disjoint from every training sheet
-    ids = [set(f["work_id"]) for f in (train, audit, train2, audit2)]
+    audit3 = E.read_audit_sheet(name="audit3_sheet.csv")
+    assert (train.height, audit.height, train2.height, audit2.height, audit3.height) == (
+        240, 200, 170, 215, 209
+    )  # fmt: skip
+    # no paper is on two sheets: each audit is disjoint from every training sheet
+    ids = [set(f["work_id"]) for f in (train, audit, train2, audit2, audit3)]
     assert sum(len(i) for i in ids) == len(set().union(*ids))
     for col in ("surveillance", "face_recognition", "llm"):
         assert set(train[col]) <= VALUES
@@ -55,9 +58,19 @@ def test_shipped_sheets_are_complete_and_disjoint():
     for col in ("surveillance", "face_recognition"):
         assert set(train2[col]) <= VALUES
         assert set(audit2[f"A_{col}"]) <= VALUES and set(audit2[f"B_{col}"]) <= VALUES
-    assert set(audit2["population"]) == {"cv"}
-    for frame in (train, audit, train2, audit2):
+        assert set(audit3[f"A_{col}"]) <= VALUES and set(audit3[f"B_{col}"]) <= VALUES
+    assert set(audit2["population"]) == set(audit3["population"]) == {"cv"}
+    for frame in (train, audit, train2, audit2, audit3):
         _check_weights(frame)
+    # round 3 strata as drawn by scripts/build_annotation_sheets_round3.py (F taken whole)
+    n3 = dict(audit3.group_by("stratum").len().iter_rows())
+    assert n3 == {"F": 9, "S": 110, "near": 40, "K": 35, "O": 15}
+    assert audit3.filter(pl.col("stratum") == "F")["weight"].to_list() == [1.0] * 9
+    # no training pool holds a round-3 audit paper
+    from litscan.train import load_task_training_data as pool_of
+
+    for lab in ("surveillance", "face_recognition"):
+        assert not set(pool_of(lab)["work_id"]) & ids[4]
     # round 2 strata as drawn by scripts/build_annotation_sheets_round2.py
     n2 = dict(audit2.group_by("stratum").len().iter_rows())
     assert n2 == {"F": 50, "S": 80, "near": 30, "K": 40, "O": 15}
@@ -150,8 +163,12 @@ def test_task_audit_matches_shipped_summary_and_hand_recomputation():
     pos = cv & y
     rec = (w[pos] * flags[pos]).sum() / w[pos].sum()
     assert result["labels"]["surveillance"]["strict"]["recall"] == pytest.approx(rec, abs=1e-4)
-    a = sheet.filter(pl.col("population") == "cv")
+    # each label's agreement is computed on its own audit sheet
+    face = E.read_audit_sheet(name=E.AUDIT_SHEETS["face_recognition"])
+    a = face.filter(pl.col("population") == "cv")
     k = _kappa_by_hand(a["A_face_recognition"].to_list(), a["B_face_recognition"].to_list())
+    assert result["agreement"]["face_recognition"]["sheet"] == "audit2_sheet.csv"
+    assert result["agreement"]["surveillance"]["sheet"] == "audit3_sheet.csv"
     assert result["agreement"]["face_recognition"]["kappa_3way"] == pytest.approx(k, abs=1e-3)
 
 

@@ -56,7 +56,7 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert len([n for n in names if n.startswith("litscan/queries/") and n.endswith(".toml")]) >= 6
     assert "litscan/data/handlabels/surveillance_sample.csv" in names
-    for sheet in ("train2_sheet.csv", "audit2_sheet.csv"):  # round-2 task-label sheets
+    for sheet in ("train2_sheet.csv", "audit2_sheet.csv", "audit3_sheet.csv"):  # rounds 2 and 3
         assert f"litscan/data/handlabels/{sheet}" in names
     assert "litscan/data/models/topics.npz" in names
     assert not [n for n in names if "templates" in n]
