@@ -68,8 +68,9 @@ bench-smoke: venv
 data: venv
 	$(BIN)/python scripts/build_data.py
 
+## lint: ruff, and the stage layers (import-linter contracts in pyproject.toml)
 lint: venv
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

@@ -51,7 +51,7 @@ COLUMNS = {
 
 def typed_work() -> type:
     """litscan's ``Work`` struct with ``abstract_inverted_index: dict[str, list[int]] | None``."""
-    from litscan.decode import Work
+    from litscan.tables.decode import Work
 
     class TypedWork(Work):
         abstract_inverted_index: dict[str, list[int]] | None = None  # type: ignore[assignment]
@@ -63,8 +63,8 @@ def decode_limit(path: str, batch_bytes: int = 16 << 20) -> int:
     """Gunzip + typed decode of the fields litscan uses; returns the number of works."""
     import msgspec
 
-    from litscan.decode import no_gc
-    from litscan.snapshot import iter_jsonl_batches
+    from litscan.tables.decode import no_gc
+    from litscan.tables.snapshot import iter_jsonl_batches
 
     dec = msgspec.json.Decoder(typed_work())
     n = 0

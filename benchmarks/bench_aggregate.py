@@ -8,8 +8,8 @@ Three implementations start from the same ``works`` and ``work_countries`` parqu
 before the clock starts, and compute the same numbers: fractional shares by country x year and
 95 % percentile intervals from ``--resamples`` Poisson bootstrap resamples of works.
 
-* litscan: :func:`litscan.aggregate.country_shares` (hashed, work-keyed Poisson weights generated
-  and summed by the :mod:`litscan.bootstrap` kernel). Its one-off numba compile/cache load is timed
+* litscan: :func:`litscan.stats.shares.country_shares` (hashed, work-keyed Poisson weights generated
+  and summed by the :mod:`litscan.stats.bootstrap` kernel). Its one-off numba compile/cache load is timed
   separately, before the clock starts.
 * numpy (the careful baseline): group codes built once (polars join + ``pd.factorize``), then per
   resample one vector of Poisson(1) weights per work (inverse CDF on a 2**20 grid indexed by
@@ -50,8 +50,8 @@ def _rss_mb() -> float:
 def build_corpus(n_works: int, folder: Path) -> dict:
     import polars as pl
 
-    from litscan import datasets
-    from litscan.normalize import work_countries
+    from litscan.tables import datasets
+    from litscan.tables.normalize import work_countries
 
     t = datasets.load_works_fixture()
     works = t.works.select("id", "year")
@@ -77,7 +77,7 @@ def build_corpus(n_works: int, folder: Path) -> dict:
 def run_litscan(folder: Path, n_resamples: int, warm: bool = True) -> dict:
     import polars as pl
 
-    from litscan.aggregate import country_shares
+    from litscan.stats.shares import country_shares
 
     works = pl.read_parquet(folder / "works.parquet")
     wc = pl.read_parquet(folder / "work_countries.parquet")
@@ -96,7 +96,7 @@ def _warm_kernel() -> float:
     """Compile (or load from the on-disk cache) the numba kernels once, outside the clock."""
     import numpy as np
 
-    from litscan import bootstrap
+    from litscan.stats import bootstrap
 
     t0 = time.perf_counter()
     if bootstrap.HAS_NUMBA:

@@ -32,9 +32,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
 
-from litscan import classify as C
-from litscan import inference, textfeatures
-from litscan.labels import LEARNED_LABELS, document_text
+from litscan.labels import classify as C
+from litscan.labels import inference, textfeatures
+from litscan.labels.catalog import LEARNED_LABELS, document_text
 
 
 def main() -> None:

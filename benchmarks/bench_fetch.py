@@ -23,7 +23,8 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 from fake_openalex import FakeOpenAlex  # noqa: E402
 
 from litscan.config import resolve_settings  # noqa: E402
-from litscan.openalex import OpenAlexClient, fetch  # noqa: E402
+from litscan.openalex.client import OpenAlexClient  # noqa: E402
+from litscan.openalex.paging import fetch  # noqa: E402
 
 WORKS = REPO.parent / "shared" / "data" / "openalex-works" / "fixture-derived-mixed-works.jsonl.gz"
 

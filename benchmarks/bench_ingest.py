@@ -9,7 +9,7 @@ Side by side, on the first 2 partitions (both cores busy in every method):
 * **DuckDB** — ``read_ndjson`` with the same explicit columns, then the same four tables in SQL
   (abstracts rebuilt, fractional weights) written to Parquet, DuckDB's threads on all cores
   (``_baselines.py``);
-* **litscan** — ``litscan.ingest.ingest`` (default: 2 partitions at once), no filter and with
+* **litscan** — ``litscan.tables.ingest.ingest`` (default: 2 partitions at once), no filter and with
   the scoped filter of ``docs/scale.md`` (DuckDB with the same filter too).
 
 Then the memory check: peak RSS of litscan on 1 partition and on all of them (must not grow with
@@ -49,7 +49,7 @@ def _peak_mb() -> float:
 
 
 def _files(snapshot: str, limit: int) -> list[str]:
-    from litscan.snapshot import list_partitions
+    from litscan.tables.snapshot import list_partitions
 
     return [p.path for p in list_partitions(snapshot)[:limit]]
 
@@ -90,8 +90,8 @@ def worker_duckdb(snapshot: str, out: str, limit: int, scoped: bool) -> dict:
 
 
 def worker_litscan(snapshot: str, out: str, limit: int, flt: str, jobs: int) -> dict:
-    from litscan import ingest as ing
-    from litscan.filters import WorkFilter
+    from litscan.tables import ingest as ing
+    from litscan.tables.filters import WorkFilter
 
     t0 = time.perf_counter()
     rep = ing.ingest(
@@ -143,7 +143,7 @@ def main() -> int:
 
     import _synthetic
 
-    from litscan.snapshot import gunzip_engine
+    from litscan.tables.snapshot import gunzip_engine
 
     if a.smoke:  # a private temp folder: never touches a cached full snapshot
         n_parts, per_part, repeat = 2, 300, 1

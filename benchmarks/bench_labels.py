@@ -51,7 +51,7 @@ def main() -> None:
     ap.add_argument("--smoke", action="store_true", help="seconds: fewer resamples, one run each")
     ap.add_argument("--runs", type=int, default=3, help="warm runs per preset (full mode)")
     args = ap.parse_args()
-    from litscan import labelcache
+    from litscan.labels import cache as labelcache
 
     resamples = 20 if args.smoke else None
     runs = 1 if args.smoke else args.runs
@@ -68,7 +68,7 @@ def main() -> None:
         )
         print(f"prebuilt labels file matches the model and rules: {prebuilt is not None}")
         if args.smoke:
-            from litscan import datasets
+            from litscan.tables import datasets
 
             works = datasets.load_venue_papers(with_countries_only=True).works.head(2000)
             t0 = time.perf_counter()

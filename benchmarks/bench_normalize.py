@@ -10,10 +10,10 @@ JSON Lines bytes, i.e. what an API page cache or a decompressed snapshot partiti
 * **DuckDB** — ``read_ndjson`` of the same lines (a file in ``/dev/shm`` when there is one) with
   the same explicit columns, then the four tables in SQL, DuckDB's threads on all cores
   (``_baselines.py``);
-* **litscan** — :func:`litscan.normalize.normalize_jsonl`, the one normaliser (typed decoder
+* **litscan** — :func:`litscan.tables.normalize.normalize_jsonl`, the one normaliser (typed decoder
   with the inverted index kept raw, abstracts rebuilt per batch in one compiled pass, vectorised
   polars);
-* for reference: ``litscan_api_path`` (``json.loads`` + :func:`litscan.normalize.normalize_works`,
+* for reference: ``litscan_api_path`` (``json.loads`` + :func:`litscan.tables.normalize.normalize_works`,
   the same normaliser fed Python records) and ``pyalex_pandas`` (``pyalex.Work`` abstracts,
   ``pandas.json_normalize`` for works, authorships and topics, fractional weights in pandas).
 
@@ -82,24 +82,23 @@ def _pyalex_pandas(blob: bytes) -> dict:
 
 
 def _litscan_api_path(blob: bytes) -> dict:
-    from litscan.normalize import normalize_works
+    from litscan.tables.normalize import normalize_works
 
     t = normalize_works([json.loads(line) for line in blob.splitlines() if line.strip()])
     return _counts(t)
 
 
 def _litscan(blob: bytes) -> dict:
-    from litscan.normalize import normalize_jsonl
+    from litscan.tables.normalize import normalize_jsonl
 
     return _counts(normalize_jsonl(blob))
 
 
 def _decode_limit(blob: bytes) -> dict:
+    import _baselines
     import msgspec
 
-    import _baselines
-
-    from litscan.decode import no_gc
+    from litscan.tables.decode import no_gc
 
     dec = msgspec.json.Decoder(_baselines.typed_work())  # every field typed, as issue 15 measured
     n, step, start = 0, 16 << 20, 0
@@ -159,7 +158,7 @@ def worker(method: str, path: str) -> dict:
     else:
         import msgspec  # noqa: F401
 
-        import litscan.normalize  # noqa: F401
+        import litscan.tables.normalize  # noqa: F401
     blob = b"" if method == "duckdb" else Path(path).read_bytes()
     base = _rss_mb()
     t0 = time.perf_counter()

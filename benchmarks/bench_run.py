@@ -36,9 +36,10 @@ def main() -> int:
     ap.add_argument("--out", help="keep the reports in this folder (default: a temporary one)")
     args = ap.parse_args()
 
-    from litscan import claims, robustness
-    from litscan.presets import list_presets, load_preset
-    from litscan.run import run_preset, run_presets
+    from litscan.claims import evaluate as claims
+    from litscan.claims.presets import list_presets, load_preset
+    from litscan.stats import robustness
+    from litscan.workflows.run import run_preset, run_presets
 
     paths = list_presets(ROOT / "queries")
     if args.smoke:

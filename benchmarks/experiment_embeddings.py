@@ -10,7 +10,7 @@ not litscan dependencies. Run it from a scratch venv with litscan on the path, e
     HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PYTHONPATH=. \
         /tmp/embvenv/bin/python benchmarks/experiment_embeddings.py speed|cset|nlp
 
-Splits are those of :mod:`litscan.classify`: CSET dev random 80/20 (seed 0, ``load_cset``); arXiv
+Splits are those of :mod:`litscan.labels.classify`: CSET dev random 80/20 (seed 0, ``load_cset``); arXiv
 listings by id_yymm (train <= 2508 subsample, validation 2509-2510, test 2511-2512). Embeddings are
 cached under ``--cache`` (``.npy``) so the steps can be rerun. Results: docs/embeddings.md.
 """
@@ -88,7 +88,7 @@ def oof_scores(X, y, C, folds=5, seed=0) -> np.ndarray:
 
 def pick_c(X, y, folds=5) -> tuple[float, np.ndarray, dict]:
     """C with the best out-of-fold F1 (threshold F1-optimal on the same OOF scores)."""
-    from litscan.classify import best_f1_threshold
+    from litscan.labels.classify import best_f1_threshold
 
     best, table = None, {}
     for C in CS:
@@ -101,13 +101,13 @@ def pick_c(X, y, folds=5) -> tuple[float, np.ndarray, dict]:
 
 
 def prf(y, yhat) -> dict:
-    from litscan.classify import prf as _prf
+    from litscan.labels.classify import prf as _prf
 
     return _prf(y, yhat)
 
 
 def cmd_speed(args) -> dict:
-    from litscan.classify import default_data_dir, load_cset
+    from litscan.labels.classify import default_data_dir, load_cset
 
     cs = load_cset(default_data_dir())[:500]
     model = _need_extras()
@@ -145,7 +145,8 @@ def _logit(p):
 def cmd_cset(args) -> dict:
     import polars as pl
 
-    from litscan.classify import (
+    from litscan.labels.catalog import document_text
+    from litscan.labels.classify import (
         AI_HEAD,
         TopicClassifier,
         best_f1_threshold,
@@ -155,7 +156,6 @@ def cmd_cset(args) -> dict:
         load_model,
         predict,
     )
-    from litscan.labels import document_text
 
     data = default_data_dir()
     cs = load_cset(data)
@@ -247,7 +247,8 @@ def cmd_cset(args) -> dict:
 
 def cmd_nlp(args) -> dict:
 
-    from litscan.classify import (
+    from litscan.labels.catalog import document_text
+    from litscan.labels.classify import (
         TopicClassifier,
         best_f1_threshold,
         default_data_dir,
@@ -255,7 +256,6 @@ def cmd_nlp(args) -> dict:
         load_model,
         predict,
     )
-    from litscan.labels import document_text
 
     ax = load_arxiv(default_data_dir())
     rng = np.random.default_rng(0)

@@ -8,13 +8,13 @@ with litscan's own requirements installed::
     HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PYTHONPATH=. \\
         /tmp/embvenv/bin/python benchmarks/experiment_task_embeddings.py
 
-Rows: the surveillance training pool (``litscan.train.load_task_training_data``, 605 CV papers,
+Rows: the surveillance training pool (``litscan.labels.train.load_task_training_data``, 605 CV papers,
 strict labels, sampling weights). Representations: the shipped head's term features
-(``litscan.tasks.SURV_FEATURES``), the embeddings of ``"{title}. {abstract}"`` (standardised, the
+(``litscan.labels.tasks.SURV_FEATURES``), the embeddings of ``"{title}. {abstract}"`` (standardised, the
 scaler fitted on the pool), and both side by side. Per representation, C and precision floor: a
-logistic regression whose threshold is :func:`litscan.tasks.precision_threshold` of its own inner
+logistic regression whose threshold is :func:`litscan.labels.tasks.precision_threshold` of its own inner
 5-fold out-of-fold scores, scored by nested CV (5 outer folds x 3 repeats, weighted precision and
-recall, :func:`litscan.audit.weighted_prf`). Then every setting, fitted on the whole pool, is scored
+recall, :func:`litscan.labels.audit.weighted_prf`). Then every setting, fitted on the whole pool, is scored
 once on the round-3 audit (``audit3_sheet.csv``, strict truth). That audit column compares many
 settings on one audit, so it is exploratory: it is not a held-out estimate for any of them.
 """
@@ -29,9 +29,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
-from litscan import evaluate, tasks
-from litscan.audit import weighted_prf
-from litscan.train import load_task_training_data, strict
+from litscan.labels import evaluate, tasks
+from litscan.labels.audit import weighted_prf
+from litscan.labels.train import load_task_training_data, strict
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

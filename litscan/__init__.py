@@ -15,17 +15,13 @@ The public API (imported lazily, so ``import litscan`` stays light)::
 
 Every command of the ``litscan`` CLI is a thin wrapper over one of these.
 
-``litscan.ingest`` and ``litscan.classify`` are also the names of modules
-(:mod:`litscan.ingest`, :mod:`litscan.classify`). Python binds a package attribute to a submodule
-once the submodule is imported, so those two attributes are the modules, made callable:
-``litscan.ingest(...)`` calls :func:`litscan.pipeline.ingest` and ``litscan.classify(...)`` calls
-:func:`litscan.pipeline.classify`, while ``litscan.classify.predict`` stays the module function.
+Each name is imported from the module that defines it on first use; the stages live in the
+subpackages ``openalex``, ``tables``, ``stats``, ``labels``, ``claims``, ``report`` and
+``workflows`` (``docs/architecture.md``).
 """
 
 from __future__ import annotations
 
-import sys
-import types
 from importlib import import_module
 from typing import Any
 
@@ -35,47 +31,25 @@ __version__ = "0.1.0"
 
 #: public name -> module that defines it
 _API = {
-    "run_preset": "litscan.run",
-    "run_presets": "litscan.run",
-    "RunResult": "litscan.run",
-    "plan_preset": "litscan.run",
-    "load_tables": "litscan.tables",
-    "write_tables": "litscan.tables",
-    "Tables": "litscan.tables",
-    "fetch": "litscan.pipeline",
-    "shares": "litscan.pipeline",
+    "run_preset": "litscan.workflows.run",
+    "run_presets": "litscan.workflows.run",
+    "RunResult": "litscan.workflows.run",
+    "plan_preset": "litscan.workflows.run",
+    "load_tables": "litscan.tables.folder",
+    "write_tables": "litscan.tables.folder",
+    "Tables": "litscan.tables.folder",
+    "fetch": "litscan.workflows.pipeline",
+    "shares": "litscan.workflows.pipeline",
+    "ingest": "litscan.workflows.pipeline",
+    "classify": "litscan.workflows.pipeline",
 }
 
-#: public functions whose name is also a submodule's: the submodule becomes callable
-_CALLABLE_MODULES = {"ingest": "litscan.pipeline", "classify": "litscan.pipeline"}
-
-__all__ = ["LitscanError", "__version__", *_API, *_CALLABLE_MODULES]
-
-
-class _CallableModule(types.ModuleType):
-    """A submodule that also is the public function of the same name (see the docstring)."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        name = self.__name__.rsplit(".", 1)[1]
-        return getattr(import_module(_CALLABLE_MODULES[name]), name)(*args, **kwargs)
-
-
-class _Package(types.ModuleType):
-    def __setattr__(self, name: str, value: Any) -> None:
-        # the import system binds ``litscan.<sub>`` here when a submodule is imported
-        if name in _CALLABLE_MODULES and isinstance(value, types.ModuleType):
-            value.__class__ = _CallableModule
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
+__all__ = ["LitscanError", "__version__", *_API]
 
 
 def __getattr__(name: str) -> Any:
     if name in _API:
         return getattr(import_module(_API[name]), name)
-    if name in _CALLABLE_MODULES:
-        return import_module(f"litscan.{name}")  # bound (and made callable) by the import
     raise AttributeError(f"module 'litscan' has no attribute {name!r}")
 
 

@@ -69,8 +69,9 @@ def check_base_url(url: object) -> str:
     """
     hint = "pass --base-url https://api.openalex.org or set LITSCAN_OPENALEX_URL"
     if not isinstance(url, str) or not url.strip():
-        raise UsageError(f"OpenAlex base URL: expected http(s)://host, got {scrub(repr(url))}",
-                         hint=hint)
+        raise UsageError(
+            f"OpenAlex base URL: expected http(s)://host, got {scrub(repr(url))}", hint=hint
+        )
     try:
         parts = urlsplit(url)
         if parts.password:
@@ -79,32 +80,51 @@ def check_base_url(url: object) -> str:
         port = parts.port  # raises ValueError for a non-numeric or out-of-range port
         host = parts.hostname
     except ValueError as exc:
-        raise UsageError(f"OpenAlex base URL {scrub(url)!r}: expected http(s)://host[:port], "
-                         f"got an unparsable URL ({scrub(str(exc))})", hint=hint) from None
+        raise UsageError(
+            f"OpenAlex base URL {scrub(url)!r}: expected http(s)://host[:port], "
+            f"got an unparsable URL ({scrub(str(exc))})",
+            hint=hint,
+        ) from None
     shown = scrub(url)
     if parts.scheme not in ("http", "https"):
-        raise UsageError(f"OpenAlex base URL {shown!r}: expected http:// or https://, got "
-                         f"scheme {parts.scheme!r}", hint=hint)
+        raise UsageError(
+            f"OpenAlex base URL {shown!r}: expected http:// or https://, got "
+            f"scheme {parts.scheme!r}",
+            hint=hint,
+        )
     if not host:
         raise UsageError(f"OpenAlex base URL {shown!r}: expected a host name after //", hint=hint)
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
-        raise UsageError(f"OpenAlex base URL {shown!r}: expected no spaces or control characters",
-                         hint=hint)
+        raise UsageError(
+            f"OpenAlex base URL {shown!r}: expected no spaces or control characters", hint=hint
+        )
     if parts.query or parts.fragment or "?" in url or "#" in url:
-        raise UsageError(f"OpenAlex base URL {shown!r}: expected no query string or fragment",
-                         hint="give the key in OPENALEX_API_KEY, not in the URL")
+        raise UsageError(
+            f"OpenAlex base URL {shown!r}: expected no query string or fragment",
+            hint="give the key in OPENALEX_API_KEY, not in the URL",
+        )
     if port == 0:
         raise UsageError(f"OpenAlex base URL {shown!r}: expected a port 1..65535, got 0", hint=hint)
     if "@" in parts.netloc:
-        log.warning("OpenAlex base URL %s: credentials in the URL are ignored; litscan sends "
-                    "OPENALEX_API_KEY as a header", shown)
+        log.warning(
+            "OpenAlex base URL %s: credentials in the URL are ignored; litscan sends "
+            "OPENALEX_API_KEY as a header",
+            shown,
+        )
         parts = parts._replace(netloc=parts.netloc.rsplit("@", 1)[1])
         url = parts.geturl()
     return url.rstrip("/")
 
 
-def _check_number(name: str, value: object, lo: float, hi: float, *, integer: bool = False,
-                  allow_none: bool = False) -> None:
+def _check_number(
+    name: str,
+    value: object,
+    lo: float,
+    hi: float,
+    *,
+    integer: bool = False,
+    allow_none: bool = False,
+) -> None:
     if value is None and allow_none:
         return
     ok = isinstance(value, int | float) and not isinstance(value, bool)
@@ -151,12 +171,12 @@ class Settings:
     browser_path: str | None = None
     #: the Python Spark's executors run (``ingest --engine spark``)
     spark_python: str = sys.executable
-    #: classifier labels of the embedded papers (:mod:`litscan.labelcache`); None = cache_dir/labels
+    #: classifier labels of the embedded papers (:mod:`litscan.labels.cache`); None = cache_dir/labels
     labels_dir: Path | None = None
 
     @property
     def labels_cache_dir(self) -> Path:
-        """Where :mod:`litscan.labelcache` keeps computed classifier labels."""
+        """Where :mod:`litscan.labels.cache` keeps computed classifier labels."""
         return Path(self.labels_dir) if self.labels_dir is not None else self.cache_dir / "labels"
 
     def __post_init__(self) -> None:
@@ -165,8 +185,10 @@ class Settings:
             if not isinstance(self.api_key, str) or any(
                 ch.isspace() or ord(ch) < 32 for ch in self.api_key
             ):
-                raise UsageError("OPENALEX_API_KEY: expected a key without spaces or control "
-                                 "characters, got a value that has some (not shown)")
+                raise UsageError(
+                    "OPENALEX_API_KEY: expected a key without spaces or control "
+                    "characters, got a value that has some (not shown)"
+                )
             register_secret(self.api_key)
         _check_number("per_page", self.per_page, 1, 200, integer=True)
         _check_number("max_retries", self.max_retries, 0, 100, integer=True)
@@ -178,8 +200,9 @@ class Settings:
         _check_number("backoff_base", self.backoff_base, 0, 3_600)
         _check_number("backoff_max", self.backoff_max, 0, 86_400)
         _check_number("max_retry_after", self.max_retry_after, 0, 86_400)
-        _check_number("max_requests_per_second", self.max_requests_per_second, 0.001, 10_000,
-                      allow_none=True)
+        _check_number(
+            "max_requests_per_second", self.max_requests_per_second, 0.001, 10_000, allow_none=True
+        )
         _check_number("max_response_bytes", self.max_response_bytes, 1024, 2**40, integer=True)
         _check_number("max_redirects", self.max_redirects, 0, 30, integer=True)
 
@@ -227,7 +250,9 @@ def resolve_settings(
         try:
             overrides["timeout"] = tuple(timeout)
         except TypeError:
-            raise UsageError(f"timeout: expected seconds or (connect, read), got {timeout!r}") from None
+            raise UsageError(
+                f"timeout: expected seconds or (connect, read), got {timeout!r}"
+            ) from None
     env_paths = {
         "queries_dir": os.environ.get("LITSCAN_QUERIES") or None,
         "browser_path": os.environ.get("BROWSER_PATH") or None,

@@ -86,7 +86,12 @@ def _b64_cores(secret: bytes) -> set[str]:
 
 def _secret_forms(secret: str) -> set[str]:
     raw = secret.encode("utf-8")
-    forms = {secret, quote(secret, safe=""), quote_plus(secret), quote(quote(secret, safe=""), safe="")}
+    forms = {
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret),
+        quote(quote(secret, safe=""), safe=""),
+    }
     forms |= _b64_cores(raw)
     return {f for f in forms if len(f) >= _MIN_SECRET}
 

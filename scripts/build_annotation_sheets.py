@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from litscan.datasets import load_venue_papers
+from litscan.tables.datasets import load_venue_papers
 
 SEED = 20261202
 FACE = r"\bface|\bfacial"

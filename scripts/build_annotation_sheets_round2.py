@@ -30,10 +30,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from litscan import tasks
-from litscan.datasets import load_venue_papers
-from litscan.inference import load_model, predict
-from litscan.train import HANDLABEL_DIR
+from litscan.labels import tasks
+from litscan.labels.inference import load_model, predict
+from litscan.labels.train import HANDLABEL_DIR
+from litscan.tables.datasets import load_venue_papers
 
 SEED = 20261203
 AUDIT_N = {"F": 50, "S": 80, "near": 30, "K": 40, "O": 15}

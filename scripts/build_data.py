@@ -20,8 +20,8 @@ import pycountry
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from litscan import schemas  # noqa: E402
-from litscan.normalize import normalize_works  # noqa: E402
+from litscan.tables import schemas  # noqa: E402
+from litscan.tables.normalize import normalize_works  # noqa: E402
 
 OUT = REPO / "litscan" / "data"
 
@@ -221,7 +221,8 @@ def _write(df: pl.DataFrame, name: str) -> None:
 def build_labels() -> dict[str, int | str]:
     """The classifier labels of the embedded papers for the shipped model and rules
     (``venue_labels.parquet``, keyed: used at run time only while the key matches)."""
-    from litscan import datasets, labelcache
+    from litscan.labels import cache as labelcache
+    from litscan.tables import datasets
 
     key = labelcache.labels_key()
     datasets.load_venue_papers.cache_clear()  # the tables just written

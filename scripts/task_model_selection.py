@@ -1,16 +1,16 @@
 """Model selection for the task model (issue 16): nested cross-validation on the training sheets
-only (``litscan.train.TASK_TRAINING_SHEETS``, per label; the held-out audits of
-``litscan.evaluate.AUDIT_SHEETS`` are never read here).
+only (``litscan.labels.train.TASK_TRAINING_SHEETS``, per label; the held-out audits of
+``litscan.labels.evaluate.AUDIT_SHEETS`` are never read here).
 
     python scripts/task_model_selection.py [--repeats 3]
 
 For every candidate setting (features and C per label) and repeat: 5 outer folds; on each outer
-training part :func:`litscan.tasks.fit_task_model` fits the head and picks its threshold by its
+training part :func:`litscan.labels.tasks.fit_task_model` fits the head and picks its threshold by its
 own inner cross-validation, exactly as ``litscan classify --train-tasks`` does; the outer fold is
 predicted. A setting's threshold rule is a weighted F-beta (``beta``) or, since round 3, a
-precision floor (``min_precision``, :func:`litscan.tasks.precision_threshold`). Prints weighted (sampling-weight) precision, recall and F1 of the pooled outer
+precision floor (``min_precision``, :func:`litscan.labels.tasks.precision_threshold`). Prints weighted (sampling-weight) precision, recall and F1 of the pooled outer
 predictions, strict truth, mean over repeats, and their F0.5. The setting with the best F0.5
-goes to ``litscan.tasks.HEAD_SETTINGS``.
+goes to ``litscan.labels.tasks.HEAD_SETTINGS``.
 """
 
 import argparse
@@ -18,9 +18,9 @@ import argparse
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
-from litscan import tasks
-from litscan.audit import weighted_prf
-from litscan.train import load_task_training_data, strict
+from litscan.labels import tasks
+from litscan.labels.audit import weighted_prf
+from litscan.labels.train import load_task_training_data, strict
 
 #: the round-1 feature set (before the video / action-word / skeleton groups)
 SURV_BASE = tasks.SURV_FEATURES

@@ -1,6 +1,6 @@
 """Today's (pre-issue-13) per-record normaliser, frozen here as the REFERENCE for parity tests.
 
-It is the record loop ``litscan.normalize.normalize_works`` used to be: written independently of
+It is the record loop ``litscan.tables.normalize.normalize_works`` used to be: written independently of
 the vectorised normaliser that replaced it, so ``assert_frame_equal(new, reference)`` on real and
 synthetic records proves the new path produces the same tables. Not used by litscan itself.
 """
@@ -11,9 +11,9 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from litscan import schemas
 from litscan.errors import MalformedRecordError
-from litscan.normalize import Tables, work_countries
+from litscan.tables import schemas
+from litscan.tables.normalize import Tables, work_countries
 
 
 def short_id(value: Any) -> str | None:

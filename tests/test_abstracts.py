@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from litscan import abstracts
-from litscan.abstracts import rebuild_abstract, rebuild_raw, rebuild_strings
+from litscan.tables import abstracts
+from litscan.tables.abstracts import rebuild_abstract, rebuild_raw, rebuild_strings
 
 
 def reference(raw: bytes | None) -> str | None | type:

@@ -1,4 +1,4 @@
-"""litscan.aggregate on the real works fixture; expected values come from independent code that
+"""litscan.stats on the real works fixture; expected values come from independent code that
 reads the raw OpenAlex dicts directly (never from the code under test)."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from litscan import aggregate as ag
+from litscan import stats as ag
 from litscan.cli import main
 from litscan.errors import InputDataError, UsageError
-from litscan.normalize import normalize_works, topic_labels
+from litscan.tables.normalize import normalize_works, topic_labels
 
 
 def _short(url: str) -> str:
@@ -248,7 +248,7 @@ def test_cli_shares(tmp_path, shared_data, capsys):
 def test_filtered_works_table_narrows_the_population():
     """A works table filtered to some years is the population: no null-year group appears and
     the counts equal those of a work_countries table filtered to the same works by hand."""
-    from litscan.datasets import load_venue_papers
+    from litscan.tables.datasets import load_venue_papers
 
     t = load_venue_papers()
     recent = t.works.filter(pl.col("year") >= 2023)
@@ -264,7 +264,7 @@ def test_filtered_works_table_narrows_the_population():
 
 
 def test_before_after_with_window():
-    from litscan.datasets import load_venue_papers
+    from litscan.tables.datasets import load_venue_papers
 
     t = load_venue_papers()
     works = t.works.with_columns(pl.date(pl.col("year"), 6, 1).alias("publication_date"))

@@ -1,4 +1,4 @@
-"""Property tests for litscan.aggregate on random small corpora."""
+"""Property tests for litscan.stats on random small corpora."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from litscan import aggregate as ag
-from litscan.normalize import work_countries
+from litscan import stats as ag
+from litscan.tables.normalize import work_countries
 
 COUNTRIES = ["CN", "US", "GB", "DE", "IN"]
 

@@ -1,4 +1,4 @@
-"""Tests for litscan.audit and `litscan audit`: sampling, sheets, scoring (recomputed by hand)."""
+"""Tests for litscan.labels.audit and `litscan audit`: sampling, sheets, scoring (recomputed by hand)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from litscan import audit
 from litscan.cli import main
 from litscan.errors import InputDataError, UsageError
+from litscan.labels import audit
 
 
 def _wilson_by_roots(p_hat: float, n: float, z: float = 1.959963984540054) -> tuple[float, float]:

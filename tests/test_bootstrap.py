@@ -1,6 +1,6 @@
-"""litscan.bootstrap against a frozen copy of the pre-kernel implementation (litscan 0.1).
+"""litscan.stats.bootstrap against a frozen copy of the pre-kernel implementation (litscan 0.1).
 
-``_ref_*`` below is the hashing, weight and sparse-product code that ``litscan/aggregate.py``
+``_ref_*`` below is the hashing, weight and sparse-product code that ``litscan/stats/``
 used before the fused kernel, copied here in substance and written without the package, so a
 change of the weight contract fails these tests. Weights are identical bit for bit; sums equal the
 old ones to rounding (the works are now added in the order of their hash, not of their id
@@ -19,9 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from litscan import aggregate as ag
-from litscan import bootstrap as bs
+from litscan import stats as ag
 from litscan.errors import InputDataError, UsageError
+from litscan.stats import bootstrap as bs
+from litscan.stats import compare as stats_compare
+from litscan.stats import replicates
+from litscan.stats import shares as stats_shares
 
 BACKENDS = ["numpy"] + (["numba"] if bs.HAS_NUMBA else [])
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -73,7 +76,7 @@ def _ref_weights(h: np.ndarray, r0: int, r1: int) -> np.ndarray:
 
 def _ref_linear_sums(rows: pl.DataFrame, n_keys: int, n_resamples: int, seed: int):
     if rows.height == 0:
-        return ag._Sums(np.zeros(n_keys), np.zeros((n_resamples, n_keys)) if n_resamples else None,
+        return replicates._Sums(np.zeros(n_keys), np.zeros((n_resamples, n_keys)) if n_resamples else None,
                         n_resamples, seed)
     uniq = rows.get_column("work_id").unique().sort()
     widx = (rows.select("work_id").join(pl.DataFrame({"work_id": uniq}).with_row_index("w"),
@@ -83,13 +86,13 @@ def _ref_linear_sums(rows: pl.DataFrame, n_keys: int, n_resamples: int, seed: in
     mat = sparse.csr_matrix((vals, (keys, widx)), shape=(n_keys, len(uniq)))
     point = np.asarray(mat.sum(axis=1)).ravel()
     if not n_resamples:
-        return ag._Sums(point, None, 0, seed)
+        return replicates._Sums(point, None, 0, seed)
     h = _ref_hash(uniq.to_list(), seed)
     reps = np.empty((n_resamples, n_keys))
     for r0 in range(0, n_resamples, 7):  # a chunk size of its own: chunks must not matter
         r1 = min(n_resamples, r0 + 7)
         reps[r0:r1] = (mat @ _ref_weights(h, r0, r1).astype(np.float64)).T
-    return ag._Sums(point, reps, n_resamples, seed)
+    return replicates._Sums(point, reps, n_resamples, seed)
 
 
 # ---- strategies ----------------------------------------------------------------------------
@@ -162,7 +165,7 @@ def test_linear_sums_equal_the_old_product(case, seed, n_res, backend):
     mag = _ref_linear_sums(rows.with_columns(pl.col("value").abs()), n_keys, n_res, seed)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(bs, "DEFAULT_BACKEND", backend)
-        got = ag._linear_sums(rows, n_keys, n_res, seed)
+        got = replicates._linear_sums(rows, n_keys, n_res, seed)
     _close(got.point, ref.point, mag.point)
     if n_res == 0:
         assert got.reps is None and ref.reps is None
@@ -184,7 +187,7 @@ def test_linear_sums_bit_identical_to_a_product_in_the_same_order(case, seed, n_
     ref = (mat @ _ref_weights(_ref_hash(uniq.to_list(), seed), 0, n_res).astype(np.float64)).T
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(bs, "DEFAULT_BACKEND", backend)
-        got = ag._linear_sums(rows, n_keys, n_res, seed)
+        got = replicates._linear_sums(rows, n_keys, n_res, seed)
     assert np.array_equal(got.reps, ref)
 
 
@@ -263,7 +266,7 @@ corpus_st = st.lists(
 
 
 def _corpus(spec):
-    from litscan.normalize import work_countries
+    from litscan.tables.normalize import work_countries
 
     works, auth = [], []
     for i, (authors, year) in enumerate(spec):
@@ -296,7 +299,9 @@ def test_statistics_equal_the_old_implementation(spec, seed, backend):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(bs, "DEFAULT_BACKEND", backend)
         new = run()
-        mp.setattr(ag, "_linear_sums", _ref_linear_sums)
+        # every module that sums replicates takes the reference kernel
+        for module in (stats_compare, stats_shares):
+            mp.setattr(module, "_linear_sums", _ref_linear_sums)
         old = run()
     from polars.testing import assert_frame_equal
 

@@ -7,10 +7,11 @@ import json
 import pytest
 from fake_openalex import FakeOpenAlex
 
-from litscan.cache import QueryCache, atomic_write_bytes
 from litscan.config import resolve_settings
 from litscan.errors import InputDataError, UsageError
-from litscan.openalex import OpenAlexClient, fetch
+from litscan.openalex.cache import QueryCache, atomic_write_bytes
+from litscan.openalex.client import OpenAlexClient
+from litscan.openalex.paging import fetch
 
 KEY = "sk-litscan-CACHE-91ab"
 
@@ -93,7 +94,7 @@ def test_refresh_refetches(raw_works, tmp_path):
 
 def test_an_empty_complete_result_reloads_from_the_cache(raw_works, tmp_path):
     """A query matching nothing stores no page; its manifest must still load (no refetch)."""
-    from litscan.openalex import count_by
+    from litscan.openalex.groupby import count_by
 
     with FakeOpenAlex(raw_works) as server:
         settings = resolve_settings(server.url, max_requests_per_second=None)

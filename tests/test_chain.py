@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 from fake_openalex import FakeOpenAlex
 
-from litscan.tables import load_tables
+from litscan.tables.folder import load_tables
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "sk-litscan-chain-77"

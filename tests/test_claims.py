@@ -7,8 +7,8 @@ import math
 import polars as pl
 import pytest
 
-from litscan import claims
-from litscan.claims import (
+from litscan.claims import evaluate as claims
+from litscan.claims.evaluate import (
     CONTRADICTED,
     INCONCLUSIVE,
     NOT_TESTABLE,
@@ -18,7 +18,7 @@ from litscan.claims import (
     decide,
     evaluate,
 )
-from litscan.presets import parse_preset
+from litscan.claims.presets import parse_preset
 
 
 def test_decide_rule():

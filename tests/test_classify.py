@@ -1,4 +1,4 @@
-"""Tests for litscan.classify / litscan.labels and the shipped topic model."""
+"""Tests for litscan.labels.classify / litscan.labels.catalog and the shipped topic model."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from litscan import classify as C
 from litscan.cli import main
 from litscan.errors import InputDataError, ModelError
-from litscan.labels import (
+from litscan.labels import classify as C
+from litscan.labels.catalog import (
     ALL_LABELS,
     LEARNED_LABELS,
     document_text,

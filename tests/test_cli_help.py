@@ -20,10 +20,10 @@ def _leaves() -> list[argparse.ArgumentParser]:
 
 
 def test_plain_strips_rest_markup():
-    assert plain("see :func:`litscan.run.run_preset` and ``--out``") == (
-        "see litscan.run.run_preset and --out"
+    assert plain("see :func:`litscan.workflows.run.run_preset` and ``--out``") == (
+        "see litscan.workflows.run.run_preset and --out"
     )
-    assert plain(":class:`~litscan.tables.Tables`") == "Tables"
+    assert plain(":class:`~litscan.tables.folder.Tables`") == "Tables"
 
 
 def test_every_command_has_plain_help_with_every_option_explained():

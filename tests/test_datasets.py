@@ -9,7 +9,7 @@ import json
 import polars as pl
 import pytest
 
-from litscan import datasets
+from litscan.tables import datasets
 
 
 @pytest.fixture(scope="module")

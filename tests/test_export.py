@@ -9,12 +9,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from litscan import aggregate as ag
-from litscan import datasets
-from litscan import figures as F
+from litscan import stats as ag
 from litscan.cli import main
 from litscan.errors import ExportError, UsageError
-from litscan.export import find_chromium, read_figure, write_figure, write_figures
+from litscan.report import figures as F
+from litscan.report.export import find_chromium, read_figure, write_figure, write_figures
+from litscan.tables import datasets
 
 
 def png_size(path: Path) -> tuple[int, int]:

@@ -14,7 +14,9 @@ from fake_openalex import FakeOpenAlex, Fault
 
 from litscan.config import resolve_settings
 from litscan.errors import NetworkGaveUp, OpenAlexHTTPError, RateLimited
-from litscan.openalex import OpenAlexClient, count_by, fetch
+from litscan.openalex.client import OpenAlexClient
+from litscan.openalex.groupby import count_by
+from litscan.openalex.paging import fetch
 
 KEY = "sk-litscan-TEST-7f3a9c"
 LEAN = ["id", "publication_year", "type"]  # small pages keep the suite fast

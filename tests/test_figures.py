@@ -8,10 +8,11 @@ import plotly.graph_objects as go
 import polars as pl
 import pytest
 
-from litscan import aggregate as ag
-from litscan import datasets
-from litscan import figures as F
+from litscan import stats as ag
 from litscan.errors import InputDataError, UsageError
+from litscan.report import figures as F
+from litscan.report.figures import style
+from litscan.tables import datasets
 
 R = 40  # bootstrap resamples: enough for intervals to exist, fast
 
@@ -52,8 +53,8 @@ def _close(a, b, tol=1e-9):
 def test_palette_is_okabe_ito_and_stable():
     assert F.country_color("CN") == F.OKABE_ITO["vermillion"]
     assert F.country_color("us") == F.OKABE_ITO["blue"]
-    assert F.country_color("ZZ") == F.OTHER_COLOR
-    assert F.country_color(None) == F.UNKNOWN_COLOR
+    assert F.country_color("ZZ") == style.OTHER_COLOR
+    assert F.country_color(None) == style.UNKNOWN_COLOR
     assert len(set(F.COUNTRY_COLORS.values())) == len(F.COUNTRY_COLORS)
     assert F.country_name("KR") == "South Korea"
     assert F.country_name("CN") == "China"

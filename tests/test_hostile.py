@@ -203,8 +203,8 @@ def _bomb(path: Path, mib: int) -> Path:
 
 
 def test_gzip_bomb_as_works_file_stops_at_the_bound(tmp_path):
+    from litscan.claims.inputs import MAX_RECORDS_BYTES, read_records
     from litscan.errors import InputDataError
-    from litscan.inputs import MAX_RECORDS_BYTES, read_records
 
     assert MAX_RECORDS_BYTES == 1 << 30  # the documented bound (docs/reliability.md)
     bomb = _bomb(tmp_path / "bomb.jsonl.gz", 40)  # 40 MiB of NULs in ~40 KiB
@@ -213,8 +213,8 @@ def test_gzip_bomb_as_works_file_stops_at_the_bound(tmp_path):
 
 
 def test_classify_endless_line_stops_at_the_bound(tmp_path, monkeypatch):
-    from litscan import inference
     from litscan.errors import InputDataError
+    from litscan.labels import inference
 
     assert inference.MAX_LINE_BYTES == 64 << 20  # the documented bound; a smaller one here
     monkeypatch.setattr(inference, "MAX_LINE_BYTES", 4 << 20)

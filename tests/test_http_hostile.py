@@ -24,11 +24,14 @@ from urllib.parse import quote, quote_plus
 import pytest
 from fake_openalex import FakeOpenAlex
 
-from litscan.cache import QueryCache
 from litscan.cli import main
 from litscan.config import resolve_settings
 from litscan.errors import InputDataError, OpenAlexError, UsageError, scrub
-from litscan.openalex import OpenAlexClient, count_by, fetch, plan_query, provenance
+from litscan.openalex.cache import QueryCache
+from litscan.openalex.client import OpenAlexClient
+from litscan.openalex.cost import plan_query
+from litscan.openalex.groupby import count_by
+from litscan.openalex.paging import fetch, provenance
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "sk-hostile-Q7zX2pLm9"
@@ -350,7 +353,7 @@ def test_read_only_complete_cache_is_readable(server, tmp_path, monkeypatch):
         raise OSError(30, "Read-only file system")  # EROFS, as a read-only mount answers
 
     # root ignores chmod, so the read-only mount is simulated where litscan would write
-    monkeypatch.setattr("litscan.cache.open", refuse, raising=False)
+    monkeypatch.setattr("litscan.openalex.cache.open", refuse, raising=False)
     monkeypatch.setattr("litscan.fileio.atomic_write_bytes", refuse)
     with OpenAlexClient(resolve_settings(server.url, max_requests_per_second=None)) as client:
         again = fetch(FLT, client=client, cache_dir=tmp_path, per_page=30, select=["id"])

@@ -5,7 +5,13 @@ and only litscan.config reads the environment."""
 from __future__ import annotations
 
 import ast
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "litscan"
 
@@ -71,8 +77,8 @@ def _graph() -> dict[str, set[str]]:
 
 def test_the_walker_sees_function_level_imports():
     g = _graph()
-    assert "litscan.classify" in g["litscan.evidence"]  # imported inside a function
-    assert "litscan.errors" in g["litscan.tables"]  # top-level ``from litscan.errors import``
+    assert "litscan.labels.classify" in g["litscan.claims.evidence"]  # imported inside a function
+    assert "litscan.errors" in g["litscan.tables.folder"]  # top-level ``from litscan.errors import``
 
 
 def test_no_two_modules_import_each_other():
@@ -121,3 +127,46 @@ def test_only_config_reads_the_environment():
     others = [r for r in readers if not r.startswith("litscan.config:")]
     assert len([r for r in others if r.startswith("litscan.errors:")]) <= 1, others
     assert all(r.startswith("litscan.errors:") for r in others), others
+
+
+# ------------------------------------------------------------------------------------------
+# the stage layers, enforced by import-linter (the contracts live in pyproject.toml)
+# ------------------------------------------------------------------------------------------
+
+REPO = PKG.parent
+
+
+def _lint_imports(root: Path) -> subprocess.CompletedProcess:
+    """``lint-imports`` on the package under ``root`` with the repository's contracts."""
+    exe = Path(sys.executable).with_name("lint-imports")
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run(
+        [str(exe), "--config", str(root / "pyproject.toml"), "--no-cache"],
+        cwd=root, capture_output=True, text=True, env=env, timeout=300,
+    )
+
+
+def test_the_layer_contracts_hold():
+    r = _lint_imports(REPO)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    assert "2 kept, 0 broken" in r.stdout, r.stdout[-2000:]
+
+
+@pytest.mark.parametrize(
+    ("module", "upward"),
+    [
+        ("stats/verdicts.py", "import litscan.claims.results"),  # a pure stage reaching up
+        ("claims/results.py", "import litscan.report.html"),  # the old results <-> report cycle
+        ("tables/filters.py", "from litscan.openalex import query"),  # tables is below openalex
+    ],
+)
+def test_an_upward_import_breaks_the_contract(tmp_path, module, upward):
+    """A scratch copy of the package with one deliberate upward import fails the lint."""
+    shutil.copytree(PKG, tmp_path / "litscan", ignore=shutil.ignore_patterns("data", "__pycache__"))
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    target = tmp_path / "litscan" / module
+    target.write_text(target.read_text(encoding="utf-8") + f"\n{upward}  # scratch\n", "utf-8")
+    r = _lint_imports(tmp_path)
+    assert r.returncode == 1, r.stdout[-2000:]
+    # the layers contract names the offending import
+    assert "0 broken" not in r.stdout and "is not allowed to import" in r.stdout, r.stdout[-2000:]

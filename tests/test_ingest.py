@@ -18,11 +18,11 @@ from polars.testing import assert_frame_equal
 from reference_normalize import reference_tables
 
 from litscan import cli
-from litscan import ingest as ing
-from litscan import snapshot as snap
 from litscan.errors import InputDataError, MalformedRecordError, UsageError
-from litscan.filters import WorkFilter
-from litscan.normalize import Tables, normalize_jsonl, normalize_works
+from litscan.tables import ingest as ing
+from litscan.tables import snapshot as snap
+from litscan.tables.filters import WorkFilter
+from litscan.tables.normalize import Tables, normalize_jsonl, normalize_works
 
 SORT_KEYS = {
     "works": ["id"],
@@ -126,7 +126,7 @@ def test_parquet_decoder_equals_reference(raw_works, expected):
             r["abstract_inverted_index"] = json.dumps(r["abstract_inverted_index"])
     blob = "\n".join(json.dumps(r) for r in rows).encode()
     frame = pl.read_ndjson(io.BytesIO(blob), infer_schema_length=None)
-    from litscan.normalize import normalize_decoded
+    from litscan.tables.normalize import normalize_decoded
 
     got = normalize_decoded(snap.decode_frame(frame))
     for name in ing.TABLE_NAMES:
@@ -149,7 +149,7 @@ def test_abstract_edge_cases():
             "abstract_inverted_index": [json.dumps(r["abstract_inverted_index"]) for r in recs],
         }
     )
-    from litscan.normalize import normalize_decoded
+    from litscan.tables.normalize import normalize_decoded
 
     assert normalize_decoded(snap.decode_frame(frame)).works["abstract"].to_list() == got
 

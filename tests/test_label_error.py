@@ -1,4 +1,4 @@
-"""Tests for litscan.label_error on synthetic tables with a known false-positive rate."""
+"""Tests for litscan.labels.label_error on synthetic tables with a known false-positive rate."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from litscan import label_error as le
 from litscan.errors import UsageError
+from litscan.labels import label_error as le
 
 
 def _synthetic(n_true=2000, n_other=20000, cn_true=0.6, cn_other=0.2, fp_rate=0.05, seed=0):
@@ -251,7 +251,7 @@ def test_describe_and_cell():
 @pytest.mark.slow
 def test_claims_carry_a_label_error_row_into_result_frame_and_report():
     import litscan
-    from litscan.report import claim_html
+    from litscan.report.html import claim_html
 
     res = litscan.run_preset("facial-recognition-lead", offline=True, resamples=50)
     by_id = {r.claim.id: r for r in res.results}

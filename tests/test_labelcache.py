@@ -9,13 +9,15 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from litscan import config, inference, labelcache
-from litscan.textmodel import TopicClassifier
+from litscan import config
+from litscan.labels import cache as labelcache
+from litscan.labels import inference
+from litscan.labels.textmodel import TopicClassifier
 
 
 @pytest.fixture(scope="module")
 def papers() -> pl.DataFrame:
-    from litscan import datasets
+    from litscan.tables import datasets
 
     works = datasets.load_venue_papers(with_countries_only=True).works
     return works.gather_every(200).select("id", "title", "abstract")
@@ -91,10 +93,10 @@ def test_changed_model_file_invalidates_cache_and_prebuilt(papers, model_copy, t
 def test_rule_code_is_part_of_the_key(model_copy, monkeypatch, tmp_path):
     key = labelcache.labels_key(model_copy)
     edited = tmp_path / "labels.py"
-    edited.write_bytes(labelcache._package_file("labels.py").read_bytes() + b"\n# edited\n")
+    edited.write_bytes(labelcache._package_file("labels/catalog.py").read_bytes() + b"\n# edited\n")
     real = labelcache._package_file
     monkeypatch.setattr(
-        labelcache, "_package_file", lambda name: edited if name == "labels.py" else real(name)
+        labelcache, "_package_file", lambda name: edited if name == "labels/catalog.py" else real(name)
     )
     assert labelcache.labels_key(model_copy)["rules_sha256"] != key["rules_sha256"]
 
@@ -102,7 +104,7 @@ def test_rule_code_is_part_of_the_key(model_copy, monkeypatch, tmp_path):
 def test_input_reading_code_is_not_part_of_the_key(model_copy, monkeypatch, tmp_path):
     """Editing read_input (not a rule) keeps the key; editing predict changes it."""
     key = labelcache.labels_key(model_copy)["rules_sha256"]
-    src = labelcache._package_file("inference.py").read_text("utf-8")
+    src = labelcache._package_file("labels/inference.py").read_text("utf-8")
     real = labelcache._package_file
     for old, new, same in (
         ("def read_input(path", "def read_input(  path", True),
@@ -114,7 +116,7 @@ def test_input_reading_code_is_not_part_of_the_key(model_copy, monkeypatch, tmp_
         monkeypatch.setattr(
             labelcache,
             "_package_file",
-            lambda name, e=edited: e if name == "inference.py" else real(name),
+            lambda name, e=edited: e if name == "labels/inference.py" else real(name),
         )
         assert (labelcache.labels_key(model_copy)["rules_sha256"] == key) is same
 
@@ -152,8 +154,8 @@ def test_reading_the_labels_needs_no_classifier_import():
     import sys
 
     code = (
-        "import sys; from litscan import labelcache; labelcache.labels_key(); "
-        "print('sklearn' in sys.modules, 'litscan.inference' in sys.modules)"
+        "import sys; from litscan.labels import cache as labelcache; labelcache.labels_key(); "
+        "print('sklearn' in sys.modules, 'litscan.labels.inference' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

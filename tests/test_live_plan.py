@@ -1,4 +1,4 @@
-"""Live query planning (litscan.plan, litscan.live, run --plan) against the local OpenAlex-like
+"""Live query planning (litscan.claims.plan, litscan.claims.live, run --plan) against the local OpenAlex-like
 server serving the 1,213 real fixture works.
 
 Expected numbers are recomputed here from the raw served records, by hand-written code that does
@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from fake_openalex import FakeOpenAlex
 
-from litscan import plan
+from litscan.claims import plan
+from litscan.claims.presets import list_presets, load_preset, parse_preset
 from litscan.cli import main
 from litscan.config import resolve_settings
 from litscan.errors import LitscanError
-from litscan.presets import list_presets, load_preset, parse_preset
-from litscan.run import plan_preset, run_preset
+from litscan.workflows.run import plan_preset, run_preset
 
 ROOT = Path(__file__).resolve().parent.parent
 

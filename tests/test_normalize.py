@@ -1,5 +1,5 @@
 """normalize: raw OpenAlex JSON -> tidy tables. Expected numbers are computed here, from the raw
-records, by code written independently of litscan.normalize."""
+records, by code written independently of litscan.tables.normalize."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from litscan import schemas
 from litscan.errors import MalformedRecordError, UsageError
-from litscan.normalize import normalize_works, topic_labels, work_countries
+from litscan.tables import schemas
+from litscan.tables.normalize import normalize_works, topic_labels, work_countries
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +193,7 @@ def test_property_fractional_weights_sum_to_one(works):
 
 
 def test_country_coverage_by_hand(raw_works, tables):
-    from litscan.normalize import country_coverage
+    from litscan.tables.normalize import country_coverage
 
     cov = {r["work_id"]: r for r in country_coverage(tables.authorships).iter_rows(named=True)}
     for w in raw_works:

@@ -19,7 +19,9 @@ import yaml
 
 from litscan.config import resolve_settings
 from litscan.errors import OpenAlexHTTPError
-from litscan.openalex import OpenAlexClient, count, count_by, fetch
+from litscan.openalex.client import OpenAlexClient
+from litscan.openalex.groupby import count, count_by
+from litscan.openalex.paging import fetch
 
 IGNORED = {"api_key", "mailto"}
 

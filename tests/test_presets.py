@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from litscan.claims.presets import list_presets, load_preset, parse_preset
 from litscan.cli import main
 from litscan.errors import PresetError
-from litscan.presets import list_presets, load_preset, parse_preset
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ROOT / "litscan" / "queries"  # the shipped presets (queries/ links here)

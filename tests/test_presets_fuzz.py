@@ -11,8 +11,8 @@ from pathlib import Path
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, given, settings
 
+from litscan.claims.presets import list_presets, load_preset, parse_preset
 from litscan.errors import PresetError
-from litscan.presets import list_presets, load_preset, parse_preset
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ROOT / "litscan" / "queries"

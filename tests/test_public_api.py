@@ -25,13 +25,17 @@ def test_every_public_name_resolves():
         litscan.no_such_thing  # noqa: B018
 
 
-def test_ingest_and_classify_are_callable_modules():
-    from litscan import classify as C
-    from litscan import ingest as ing
+def test_ingest_and_classify_are_the_workflow_functions():
+    """``litscan.ingest`` and ``litscan.classify`` are plain functions: the modules of the same
+    stage live in subpackages (``litscan.tables.ingest``, ``litscan.labels.classify``), so no
+    attribute of ``litscan`` is both a module and a function."""
+    from litscan.labels import classify as C
+    from litscan.tables import ingest as ing
+    from litscan.workflows import pipeline
 
-    assert isinstance(litscan.ingest, types.ModuleType) and callable(litscan.ingest)
-    assert ing is litscan.ingest and hasattr(ing, "ingest_partition")
-    assert callable(litscan.classify) and C.predict is litscan.classify.predict
+    assert litscan.ingest is pipeline.ingest and litscan.classify is pipeline.classify
+    assert isinstance(ing, types.ModuleType) and hasattr(ing, "ingest_partition")
+    assert callable(C.predict) and litscan.classify is not C
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +107,7 @@ def test_ingest_writes_a_folder_load_tables_opens(tmp_path, raw_works):
 
 
 def test_presets_folder_resolution(tmp_path, monkeypatch):
-    from litscan.presets import list_presets, presets_dir
+    from litscan.claims.presets import list_presets, presets_dir
 
     monkeypatch.delenv("LITSCAN_QUERIES", raising=False)
     shipped = presets_dir()

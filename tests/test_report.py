@@ -6,8 +6,8 @@ import json
 
 from test_claims import _preset, _records
 
-from litscan.claims import evaluate
-from litscan.report import build_figures, render_html
+from litscan.claims.evaluate import evaluate
+from litscan.report.html import build_figures, render_html
 
 EVIL = "<script>alert('x')</script> & co"
 

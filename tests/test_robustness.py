@@ -1,4 +1,4 @@
-"""Strata, standardisation, heterogeneity and robustness (litscan.robustness via litscan.claims).
+"""Strata, standardisation, heterogeneity and robustness (litscan.stats.robustness via litscan.claims.evaluate).
 
 Every data set here is SYNTHETIC, built to a stated design (venues, years, counts per country);
 the expected standardised estimates are recomputed by plain loops over the same works
@@ -18,8 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from litscan import robustness as rb
-from litscan.claims import (
+from litscan.claims.evaluate import (
     CONTRADICTED,
     INCONCLUSIVE,
     NOT_TESTABLE,
@@ -27,9 +26,10 @@ from litscan.claims import (
     VENUE_DEPENDENT,
     evaluate,
 )
+from litscan.claims.presets import parse_preset
+from litscan.claims.results import Evidence
 from litscan.errors import PresetError
-from litscan.presets import parse_preset
-from litscan.results import Evidence
+from litscan.stats import robustness as rb
 
 # --------------------------------------------------------------------------------------------
 # synthetic tables
@@ -201,7 +201,7 @@ def test_simpson_verdict_follows_standardised(simpson):
 
 
 def test_simpson_report_shows_both(simpson):
-    from litscan.report import render_html
+    from litscan.report.html import render_html
 
     _, ev = simpson
     page = render_html(ev)
@@ -299,7 +299,7 @@ def test_before_after_leaves_out_a_venue_present_only_after():
     assert rob.standardised["by"] == ["source"]
     assert {d["stratum"] for d in rob.standardised["weights"]} == {"V1", "V2"}
     assert any("side A only" in x and "NEW" in x for x in rob.excluded)
-    from litscan.report import render_html
+    from litscan.report.html import render_html
 
     page = render_html(ev)
     assert "NEW" in page and "side A only" in page
@@ -352,7 +352,7 @@ def test_one_venue_has_no_heterogeneity_with_reason():
 
 def test_run_api_frames_through_tables_folder(tmp_path):
     import litscan
-    from litscan.tables import write_tables
+    from litscan.tables.folder import write_tables
 
     works, wc, wl = build(SIMPSON)
     write_tables({"works": works, "work_countries": wc, "work_labels": wl}, tmp_path / "t")
@@ -516,7 +516,7 @@ def test_stratified_bootstrap_stays_within_strata():
 
 
 def test_figures_forest_spec_curve_coverage(simpson):
-    from litscan.report import build_figures
+    from litscan.report.html import build_figures
 
     _, ev = simpson
     figs = {name: (caption, fig) for name, caption, fig in build_figures(ev)}
@@ -538,7 +538,7 @@ def test_figures_forest_spec_curve_coverage(simpson):
 def test_crude_is_share_difference_resample_by_resample():
     """The pooled estimate from the per-stratum sums and shared weights is exactly
     aggregate.share_difference (same Poisson weights by work id, same seed)."""
-    from litscan import aggregate as ag
+    from litscan import stats as ag
 
     works, wc, wl = build(
         per_year([("V1", 300, {"CN": 120, "US": 90}, False), ("V2", 100, {"CN": 10}, False)])
@@ -554,7 +554,7 @@ def test_crude_is_share_difference_resample_by_resample():
 
 
 def test_strata_key_drops_only_what_the_claim_contrasts():
-    from litscan.claims import strata_key
+    from litscan.claims.evaluate import strata_key
 
     works, wc, wl = build(per_year([("V1", 100, {"CN": 50}, False), ("V2", 100, {}, False)]))
     extra = 'v1 = "venue:V1"'
@@ -638,7 +638,7 @@ def test_top_claims_report_citation_coverage_and_leave_out_low_venue_years():
 )  # fmt: skip
 def test_cli_run_on_tables_folder(tmp_path, cells, claims, years, expected):
     from litscan.cli import main
-    from litscan.tables import write_tables
+    from litscan.tables.folder import write_tables
 
     works, wc, wl = build(cells)
     write_tables({"works": works, "work_countries": wc, "work_labels": wl}, tmp_path / "t")

@@ -12,10 +12,10 @@ import polars as pl
 import pytest
 from fake_openalex import FakeOpenAlex
 
-from litscan import aggregate as ag
-from litscan.claims import decide
+from litscan import stats as ag
+from litscan.claims.evaluate import decide
 from litscan.cli import main
-from litscan.normalize import normalize_works
+from litscan.tables.normalize import normalize_works
 
 ROOT = Path(__file__).resolve().parent.parent
 

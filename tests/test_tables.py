@@ -1,4 +1,4 @@
-"""The tables folder (litscan.tables) and presets run on it (source = "tables", work_labels:)."""
+"""The tables folder (litscan.tables.folder) and presets run on it (source = "tables", work_labels:)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import polars as pl
 import pytest
 
 import litscan
+from litscan.claims.presets import load_preset
 from litscan.errors import InputDataError, PresetError, UsageError
-from litscan.presets import load_preset
-from litscan.tables import Tables, load_tables, write_tables
+from litscan.tables.folder import Tables, load_tables, write_tables
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -244,8 +244,8 @@ def test_cli_run_tables_subprocess(folder, tmp_path):
 
 
 def test_functions_taking_tables_accept_lazy_frames_or_say_they_do_not(tmp_path):
-    from litscan import aggregate
-    from litscan.normalize import work_countries
+    from litscan import stats as aggregate
+    from litscan.tables.normalize import work_countries
 
     auth = pl.DataFrame(
         {"work_id": ["W0", "W1"], "countries": [["CN", "US"], ["DE"]]},

@@ -1,4 +1,4 @@
-"""Tests for the blind task-label audit in litscan.evaluate (kappa, adjudication, shipped files)."""
+"""Tests for the blind task-label audit in litscan.labels.evaluate (kappa, adjudication, shipped files)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from litscan import evaluate as E
-from litscan.train import HANDLABEL_DIR
+from litscan.labels import evaluate as E
+from litscan.labels.train import HANDLABEL_DIR
 
 
 def _kappa_by_hand(a, b):
@@ -67,7 +67,7 @@ def test_shipped_sheets_are_complete_and_disjoint():
     assert n3 == {"F": 9, "S": 110, "near": 40, "K": 35, "O": 15}
     assert audit3.filter(pl.col("stratum") == "F")["weight"].to_list() == [1.0] * 9
     # no training pool holds a round-3 audit paper
-    from litscan.train import load_task_training_data as pool_of
+    from litscan.labels.train import load_task_training_data as pool_of
 
     for lab in ("surveillance", "face_recognition"):
         assert not set(pool_of(lab)["work_id"]) & ids[4]
@@ -76,7 +76,7 @@ def test_shipped_sheets_are_complete_and_disjoint():
     assert n2 == {"F": 50, "S": 80, "near": 30, "K": 40, "O": 15}
     # each label trains on the sheets before its held-out audit: face_recognition never saw an
     # audit2 paper (audit2 is its audit); surveillance trains on audit2 since round 3
-    from litscan.train import load_task_training_data, training_sheets
+    from litscan.labels.train import load_task_training_data, training_sheets
 
     face = load_task_training_data("face_recognition")
     assert face.height == 120 + 100 + 170
@@ -96,7 +96,7 @@ def test_shipped_sheets_are_complete_and_disjoint():
 
 
 def test_training_pool_adjudicates_the_round1_audit_and_averages_weights(tmp_path):
-    from litscan.train import load_task_training_data
+    from litscan.labels.train import load_task_training_data
 
     base = {"population": "cv", "title": "t", "abstract": "a"}
     rows_train = [{**base, "work_id": "w1", "weight": "10", "surveillance": "1",
@@ -244,7 +244,7 @@ def test_round2_merge_joins_key_text_and_annotators_and_refuses_gaps(tmp_path):
 
 def test_a_sheet_weight_that_is_not_a_positive_number_is_named(tmp_path):
     from litscan.errors import InputDataError
-    from litscan.train import read_sheet_weights
+    from litscan.labels.train import read_sheet_weights
 
     path = tmp_path / "audit2_sheet.csv"
     ok = pl.DataFrame({"weight": ["1.5", "2"]})

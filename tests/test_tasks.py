@@ -1,4 +1,4 @@
-"""Tests for litscan.tasks: about-ness features and rule, the task model, its use in predict."""
+"""Tests for litscan.labels.tasks: about-ness features and rule, the task model, its use in predict."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from litscan import tasks
 from litscan.errors import ModelError
-from litscan.inference import load_model, predict, task_model
+from litscan.labels import tasks
+from litscan.labels.inference import load_model, predict, task_model
 
 # invented titles (synthetic examples, named as such), mirroring the annotation guidelines
 EXAMPLES = [

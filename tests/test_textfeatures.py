@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.utils import murmurhash3_32
 
-from litscan import inference, textfeatures
-from litscan.labels import document_text, normalize_text
-from litscan.textmodel import TopicClassifier
+from litscan.labels import inference, textfeatures
+from litscan.labels.catalog import document_text, normalize_text
+from litscan.labels.textmodel import TopicClassifier
 
 ENGINES = ["numpy", "numba"] if textfeatures.HAS_NUMBA else ["numpy"]
 
@@ -40,7 +40,7 @@ ODD = pl.DataFrame(
 @pytest.fixture(scope="module")
 def real_texts() -> pl.DataFrame:
     """1,500 real top-venue papers (every 40th: CV, NLP, ML, robotics venues) + odd cases."""
-    from litscan import datasets
+    from litscan.tables import datasets
 
     venue = datasets.load_venue_papers(with_countries_only=True).works.gather_every(40).head(1500)
     odd = ODD.with_row_index("id").select(pl.col("id").cast(pl.Utf8), "title", "abstract")

@@ -13,31 +13,54 @@ from litscan.errors import UsageError, install_log_scrubber
 
 def add_connection_options(p: argparse.ArgumentParser) -> None:
     """Add --base-url, --cache-dir, --per-page, --timeout, --retries, --max-rps, --refresh."""
-    p.add_argument("--base-url", help="OpenAlex API base URL (default: LITSCAN_OPENALEX_URL, "
-                   "then https://api.openalex.org); the key comes from OPENALEX_API_KEY")
+    p.add_argument(
+        "--base-url",
+        help="OpenAlex API base URL (default: LITSCAN_OPENALEX_URL, "
+        "then https://api.openalex.org); the key comes from OPENALEX_API_KEY",
+    )
     p.add_argument("--cache-dir", help="cache directory (default: LITSCAN_CACHE, then ./cache)")
-    p.add_argument("--per-page", type=int, default=DEFAULT_PER_PAGE,
-                   help=f"results per request, 1..200 (default {DEFAULT_PER_PAGE}, OpenAlex's "
-                   "documented maximum; a page size OpenAlex refuses with HTTP 400 falls back "
-                   "once to 100, then 25)")
-    p.add_argument("--timeout", type=float, default=60.0,
-                   help="deadline per request in seconds: connecting plus reading the whole "
-                   "answer (0 < s <= 3600; default 60)")
-    p.add_argument("--retries", type=int, default=8,
-                   help="retries per request on rate limits/5xx/errors (0..100)")
+    p.add_argument(
+        "--per-page",
+        type=int,
+        default=DEFAULT_PER_PAGE,
+        help=f"results per request, 1..200 (default {DEFAULT_PER_PAGE}, OpenAlex's "
+        "documented maximum; a page size OpenAlex refuses with HTTP 400 falls back "
+        "once to 100, then 25)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        help="deadline per request in seconds: connecting plus reading the whole "
+        "answer (0 < s <= 3600; default 60)",
+    )
+    p.add_argument(
+        "--retries",
+        type=int,
+        default=8,
+        help="retries per request on rate limits/5xx/errors (0..100)",
+    )
     p.add_argument("--backoff", type=float, default=1.0, help="first backoff, s (doubles; 0..600)")
-    p.add_argument("--max-rps", type=float, default=10.0,
-                   help="at most this many requests per second (0 = no throttle; max 100)")
-    p.add_argument("--max-response-mb", type=float,
-                   default=DEFAULT_MAX_RESPONSE_BYTES / 2**20,
-                   help="refuse an answer larger than this once decompressed, MiB (default "
-                   f"{DEFAULT_MAX_RESPONSE_BYTES / 2**20:g}; 0.01..4096)")
+    p.add_argument(
+        "--max-rps",
+        type=float,
+        default=10.0,
+        help="at most this many requests per second (0 = no throttle; max 100)",
+    )
+    p.add_argument(
+        "--max-response-mb",
+        type=float,
+        default=DEFAULT_MAX_RESPONSE_BYTES / 2**20,
+        help="refuse an answer larger than this once decompressed, MiB (default "
+        f"{DEFAULT_MAX_RESPONSE_BYTES / 2**20:g}; 0.01..4096)",
+    )
     p.add_argument("--refresh", action="store_true", help="ignore the cache and refetch")
     p.add_argument("--quiet", action="store_true", help="no progress line")
 
 
-def check_range(option: str, value: float | int | None, lo: float, hi: float, *,
-                integer: bool = False) -> None:
+def check_range(
+    option: str, value: float | int | None, lo: float, hi: float, *, integer: bool = False
+) -> None:
     """Raise a one-line :class:`UsageError` unless ``lo <= value <= hi`` (finite; integer)."""
     if value is None:
         return

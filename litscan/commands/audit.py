@@ -44,7 +44,7 @@ def _works(args: argparse.Namespace):
     import polars as pl
 
     if args.offline:
-        from litscan.datasets import load_venue_papers
+        from litscan.tables.datasets import load_venue_papers
 
         works = load_venue_papers().works
         return works.filter(pl.col("abstract").is_not_null()).select("id", "title", "abstract")
@@ -71,8 +71,8 @@ def _works(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from litscan import audit
     from litscan.fileio import atomic_write_text
+    from litscan.labels import audit
 
     if args.score:
         if args.label and args.out:
@@ -86,8 +86,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     import polars as pl
 
-    from litscan.inference import load_model
-    from litscan.labels import ALL_LABELS
+    from litscan.labels.catalog import ALL_LABELS
+    from litscan.labels.inference import load_model
 
     if not args.label:
         raise UsageError(

@@ -47,8 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from litscan.cache_admin import cache_frame, clear_cache, describe, list_cache
     from litscan.config import resolve_settings
+    from litscan.openalex.cache_admin import cache_frame, clear_cache, describe, list_cache
 
     root = resolve_settings(cache_dir=args.cache_dir).cache_dir
     if args.action == "list":

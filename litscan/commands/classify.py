@@ -75,10 +75,10 @@ def _model_target(args: argparse.Namespace, shipped: Path) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from litscan import evaluate as E
-    from litscan import inference as inf
-    from litscan import train as T
     from litscan.fileio import atomic_write_text
+    from litscan.labels import evaluate as E
+    from litscan.labels import inference as inf
+    from litscan.labels import train as T
 
     modes = [args.train, args.train_tasks, args.evaluate, args.evaluate_tasks, args.input]
     if sum(bool(m) for m in modes) != 1:
@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.out:
         raise UsageError("classify INPUT needs --out FILE.csv")
-    from litscan.pipeline import classify
+    from litscan.workflows.pipeline import classify
 
     t0 = time.perf_counter()
     pred = classify(args.input, model=model)

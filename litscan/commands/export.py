@@ -4,7 +4,7 @@ Two sources of figures:
 
 * plotly JSON files (``litscan run --formats json`` writes them next to the report):
   ``litscan export out/figures/*.json --formats png,svg --out slides/``
-* the main figures built from the embedded data (:mod:`litscan.gallery`):
+* the main figures built from the embedded data (:mod:`litscan.report.gallery`):
   ``litscan export --gallery --formats png --out docs/img``
 """
 
@@ -72,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from litscan.export import check_formats, check_image_options, read_figure, write_figures
+    from litscan.report.export import check_formats, check_image_options, read_figure, write_figures
 
     if args.gallery == bool(args.figures):
         raise UsageError(
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--resamples: expected 0..100000, got {args.resamples}")
     items = []
     if args.gallery:
-        from litscan.gallery import FIGURES, main_figures
+        from litscan.report.gallery import FIGURES, main_figures
 
         names = None
         if args.only:

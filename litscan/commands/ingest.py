@@ -86,9 +86,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=["local", "dask", "spark"],
         help="run the per-partition step here (default), on Dask or on Spark",
     )
-    p.add_argument(
-        "--workers", type=_int_at_least_1, default=None, help="dask/spark local workers"
-    )
+    p.add_argument("--workers", type=_int_at_least_1, default=None, help="dask/spark local workers")
     p.add_argument(
         "--jobs",
         type=_int_at_least_1,
@@ -125,8 +123,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from litscan import ingest as ing
-    from litscan.filters import WorkFilter
+    from litscan.tables import ingest as ing
+    from litscan.tables.filters import WorkFilter
 
     flt = WorkFilter.parse(args.filter)
     if args.year_from is not None or args.year_to is not None:

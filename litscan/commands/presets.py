@@ -7,15 +7,20 @@ import argparse
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "presets", help="list the claim presets (shipped, or --dir / LITSCAN_QUERIES)", description=__doc__.splitlines()[0]
+        "presets",
+        help="list the claim presets (shipped, or --dir / LITSCAN_QUERIES)",
+        description=__doc__.splitlines()[0],
     )
-    p.add_argument("--dir", help="preset folder (default: LITSCAN_QUERIES, then the presets shipped with litscan)")
+    p.add_argument(
+        "--dir",
+        help="preset folder (default: LITSCAN_QUERIES, then the presets shipped with litscan)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from litscan.claims.presets import list_presets, load_preset, presets_dir
     from litscan.errors import PresetError, UsageError
-    from litscan.presets import list_presets, load_preset, presets_dir
 
     paths = list_presets(args.dir)
     if not paths:

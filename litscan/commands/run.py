@@ -1,7 +1,7 @@
 """``litscan run PRESET... | --all [--offline] [--out DIR] [--formats json,html,png,svg]``.
 
-Thin wrapper over :mod:`litscan.run`: parses the arguments, calls :func:`litscan.run.run_preset`
-or :func:`litscan.run.run_presets`, prints progress. Writes ``DIR/report.html``,
+Thin wrapper over :mod:`litscan.workflows.run`: parses the arguments, calls :func:`litscan.workflows.run.run_preset`
+or :func:`litscan.workflows.run.run_presets`, prints progress. Writes ``DIR/report.html``,
 ``DIR/verdicts.json``, ``DIR/figures/`` and ``DIR/manifest.json``; with ``--all`` every preset runs
 into ``DIR/<preset>/`` and ``DIR/index.html`` links them.
 """
@@ -23,8 +23,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Evaluate the claims of query presets (the shipped ones, or any .toml file) and write a report "
         "with numbers, intervals and verdicts.",
     )
-    p.add_argument("presets", nargs="*", metavar="PRESET", help="preset file, or the name of a shipped preset (`litscan presets` lists them)")
-    p.add_argument("--all", action="store_true", help="run every preset in the presets folder (LITSCAN_QUERIES or the shipped ones)")
+    p.add_argument(
+        "presets",
+        nargs="*",
+        metavar="PRESET",
+        help="preset file, or the name of a shipped preset (`litscan presets` lists them)",
+    )
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="run every preset in the presets folder (LITSCAN_QUERIES or the shipped ones)",
+    )
     p.add_argument(
         "--offline",
         action="store_true",
@@ -64,9 +73,9 @@ def _formats(text: str | None) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from litscan.claims.presets import list_presets, presets_dir
     from litscan.config import resolve_settings
-    from litscan.presets import list_presets, presets_dir
-    from litscan.run import run_preset, run_presets
+    from litscan.workflows.run import run_preset, run_presets
 
     if args.all and args.presets:
         raise UsageError("give PRESET names or --all, not both")
@@ -89,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     if args.base_url or args.cache_dir:
         settings = resolve_settings(args.base_url, cache_dir=args.cache_dir)
     if getattr(args, "plan", False):
-        from litscan.run import plan_preset
+        from litscan.workflows.run import plan_preset
 
         for path in paths:
             print(plan_preset(path, settings=settings).format())

@@ -1,0 +1,1001 @@
+"""Query presets: TOML files (shipped in ``litscan/queries/``) that state a claim from the debate and how to test it.
+
+A preset is read with the standard library's :mod:`tomllib` and validated into frozen dataclasses
+(:class:`Preset`, :class:`Claim`, :class:`Side`, ...). Every problem is a
+:class:`~litscan.errors.PresetError` whose message is one line naming the file, the key path, what
+was expected, what arrived and a suggestion, e.g.::
+
+    queries/x.toml: countries[2]: unknown country code 'UK'; did you mean 'GB'?
+
+The format is documented in ``docs/presets.md``. In short::
+
+    schema_version = 1
+    claim = "China's share of highly cited surveillance papers exceeds its overall share"
+    source = "embedded"                     # embedded | cache | live | tables
+    countries = ["CN", "US"]
+
+    [population]
+    years = [2013, 2019]
+    venues = ["CVPR", "ICCV"]               # embedded top-venue papers only
+    types = ["article", "proceedings-article"]   # live OpenAlex only
+    ai_scope = "all"                        # or a label definition, e.g. "classifier:ai"
+
+    [labels]
+    surveillance = "classifier:surveillance"
+
+    [counting]
+    primary = "fractional"                  # whole | fractional
+    report = "both"                         # whole | fractional | both
+
+    [highly_cited]
+    top = 0.10
+    sensitivity = [0.01, 0.05, 0.25]
+
+    [[claims]]
+    id = "surveillance-top"
+    text = "CN share of top-10 % surveillance > CN share of top-10 % overall"
+    a = { country = "CN", label = "surveillance", top = true }
+    op = ">"
+    b = { country = "CN", top = true }
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import stat
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from litscan.errors import PresetError
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Preset",
+    "Population",
+    "Counting",
+    "HighlyCited",
+    "Side",
+    "Claim",
+    "LiveOptions",
+    "LabelDef",
+    "Strata",
+    "load_preset",
+    "parse_preset",
+    "list_presets",
+    "presets_dir",
+    "parse_label",
+]
+
+SCHEMA_VERSION = 1
+SOURCES = ("embedded", "cache", "live", "tables")
+EVIDENCE = ("records", "counts")
+COUNTINGS = ("whole", "fractional")
+OPS = (">", "<")
+FIGURES = ("shares_over_time", "highly_cited", "comparison", "before_after", "coauthorship")
+WITHIN = ("year", "source", "venue_field")
+#: label kinds: ``classifier:<label>`` (litscan's classifiers), ``venue_field:<CV|NLP|ML|RO|AI>``,
+#: ``venue:<name>`` (embedded top-venue papers), ``concept:<C…>`` (OpenAlex legacy concept),
+#: ``subfield:<17xx>``, ``field:<id>``, ``topic:<T…>`` (OpenAlex topics), ``work_labels:<name>``
+#: (rows of a tables folder's work_labels/ with ``label == <name>`` and ``flag`` true).
+LABEL_KINDS = (
+    "classifier",
+    "venue_field",
+    "venue",
+    "concept",
+    "subfield",
+    "field",
+    "topic",
+    "work_labels",
+)
+VENUE_FIELDS = ("CV", "NLP", "ML", "RO", "AI")
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+# --------------------------------------------------------------------------------------------
+# frozen preset objects
+# --------------------------------------------------------------------------------------------
+
+
+def suggest(
+    value: str,
+    choices: Sequence[str],
+    otherwise: str,
+    *,
+    show: Callable[[str], str] = repr,
+    cutoff: float = 0.5,
+) -> str:
+    """A hint for a bad value: ``did you mean X?`` for the closest choice, else ``otherwise``."""
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=cutoff)
+    return f"did you mean {show(close[0])}?" if close else otherwise
+
+
+#: largest accepted seed (numpy and polars take unsigned 64-bit seeds; we keep to signed 63 bits)
+MAX_SEED = 2**63 - 1
+#: largest preset file read (a preset is a few kB of TOML)
+MAX_PRESET_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class LabelDef:
+    """A named label: ``kind`` (see :data:`LABEL_KINDS`) and ``value`` (e.g. ``surveillance``)."""
+
+    name: str
+    kind: str
+    value: str
+
+    @property
+    def spec(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+@dataclass(frozen=True)
+class Population:
+    years: tuple[int, int]
+    types: tuple[str, ...] = ()
+    venues: tuple[str, ...] = ()
+    ai_scope: LabelDef | None = None
+
+
+@dataclass(frozen=True)
+class Counting:
+    primary: str = "fractional"
+    report: tuple[str, ...] = ("whole", "fractional")
+
+
+@dataclass(frozen=True)
+class HighlyCited:
+    top: float = 0.10
+    within: tuple[str, ...] = ("year",)
+    sensitivity: tuple[float, ...] = (0.01, 0.05, 0.25)
+
+
+STRATA_BY = ("source", "year")
+
+
+@dataclass(frozen=True)
+class Strata:
+    """``[strata]``: the stratum key of record-level comparisons (``by``, a subset of
+    :data:`STRATA_BY`), the I² above which venue heterogeneity makes a verdict venue-dependent
+    (unless the random-effects interval carries the same verdict) and the share of
+    specifications that must agree with a verdict (see ``docs/aggregation.md``)."""
+
+    by: tuple[str, ...] = STRATA_BY
+    i2_threshold: float = 0.75
+    agreement: float = 0.80
+
+
+@dataclass(frozen=True)
+class Side:
+    """One share in a comparison: ``country``'s share of the works selected by the other keys;
+    or a constant ``value``."""
+
+    country: str | None = None
+    label: str | None = None
+    years: tuple[int, int] | None = None
+    venues: tuple[str, ...] = ()
+    top: bool = False
+    value: float | None = None
+
+    @property
+    def is_constant(self) -> bool:
+        return self.value is not None
+
+    def describe(self, labels: Mapping[str, LabelDef], top: float) -> str:
+        if self.value is not None:
+            return f"{self.value:g}"
+        parts = [f"{self.country} share of"]
+        parts.append(f"top-{top * 100:g} % works" if self.top else "works")
+        if self.label:
+            parts.append(f"labelled {self.label}")
+        if self.years:
+            parts.append(f"{self.years[0]}–{self.years[1]}")
+        if self.venues:
+            parts.append("at " + ", ".join(self.venues))
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    text: str
+    a: Side
+    op: str
+    b: Side
+    evidence: str = "records"
+    live_only: bool = False
+    proxy_for: str | None = None
+    per_year: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """``[live]``: how the preset is asked of OpenAlex (see docs/presets.md, "Live formulation").
+
+    ``population`` (OpenAlex specs OR-ed, one kind) replaces ``population.ai_scope`` and
+    ``population.venues`` live; ``labels`` gives a label's OpenAlex formulation (specs OR-ed, one
+    kind: ``topic``, ``subfield``, ``field``, ``concept`` (legacy) or ``source``); ``venues``
+    maps a venue name to OpenAlex source ids; ``differs`` says how live and offline differ."""
+
+    filter: str = ""
+    sample: int | None = None
+    seed: int = 0
+    max_works: int | None = None
+    population: tuple[str, ...] = ()
+    labels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    venues: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    differs: str = ""
+
+
+@dataclass(frozen=True)
+class Preset:
+    path: Path
+    name: str
+    claim: str
+    title: str
+    description: str
+    source: str
+    countries: tuple[str, ...]
+    population: Population
+    labels: Mapping[str, LabelDef]
+    counting: Counting
+    highly_cited: HighlyCited
+    claims: tuple[Claim, ...]
+    live: LiveOptions
+    figures: tuple[str, ...]
+    seed: int = 0
+    resamples: int = 1000
+    min_works: int = 30
+    strata: Strata = field(default_factory=Strata)
+    sha256: str = ""
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def label(self, name: str) -> LabelDef:
+        return self.labels[name]
+
+
+# --------------------------------------------------------------------------------------------
+# validation helpers
+# --------------------------------------------------------------------------------------------
+
+
+class _V:
+    """Validator bound to one file: every error names the file and a key path."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(self, key: str, msg: str, hint: str | None = None) -> PresetError:
+        text = f"{self.path}: {key}: {msg}" if key else f"{self.path}: {msg}"
+        if hint:
+            text += f"; {hint}"
+        return PresetError(" ".join(text.split()))
+
+    @staticmethod
+    def show(value: Any) -> str:
+        s = repr(value)
+        return s if len(s) <= 60 else s[:57] + "..."
+
+    @staticmethod
+    def tname(value: Any) -> str:
+        return {
+            bool: "a boolean",
+            int: "an integer",
+            float: "a number",
+            str: "a string",
+            list: "a list",
+            dict: "a table",
+        }.get(type(value), type(value).__name__)
+
+    def table(self, value: Any, key: str) -> dict:
+        if not isinstance(value, dict):
+            raise self.fail(
+                key,
+                f"expected a table, got {self.tname(value)} {self.show(value)}",
+                "write it as [section] or { key = value }",
+            )
+        return value
+
+    def keys(self, table: Mapping, allowed: Sequence[str], key: str) -> None:
+        for k in table:
+            if k not in allowed:
+                where = f"{key}.{k}" if key else str(k)
+                hint = suggest(str(k), allowed, f"allowed keys: {', '.join(allowed)}", cutoff=0.6)
+                raise self.fail(where, f"unknown key {k!r}", hint)
+
+    def required(self, table: Mapping, name: str, key: str) -> Any:
+        if name not in table:
+            where = f"{key}.{name}" if key else name
+            raise self.fail(where, "required key is missing", f"add {name} = ...")
+        return table[name]
+
+    def string(self, value: Any, key: str, *, nonempty: bool = True, oneline: bool = False) -> str:
+        if not isinstance(value, str):
+            raise self.fail(
+                key,
+                f"expected a string, got {self.tname(value)} {self.show(value)}",
+                'quote it, e.g. "..."',
+            )
+        if nonempty and not value.strip():
+            raise self.fail(key, "expected a non-empty string, got ''")
+        if oneline and len(value.strip().splitlines()) > 1:  # \n, \r, U+2028, U+2029, \x85 ...
+            raise self.fail(key, "expected one line, got several", "keep the claim to one line")
+        return value.strip()
+
+    def choice(self, value: Any, allowed: Sequence[str], key: str) -> str:
+        if not isinstance(value, str) or value not in allowed:
+            hint = suggest(str(value), allowed, f"use one of {', '.join(allowed)}")
+            raise self.fail(
+                key, f"expected one of {', '.join(allowed)}, got {self.show(value)}", hint
+            )
+        return value
+
+    def boolean(self, value: Any, key: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(
+                key,
+                f"expected true or false, got {self.tname(value)} {self.show(value)}",
+                "write true or false without quotes",
+            )
+        return value
+
+    def integer(self, value: Any, key: str, lo: int | None = None, hi: int | None = None) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(
+                key,
+                f"expected an integer, got {self.tname(value)} {self.show(value)}",
+                "write a whole number without quotes",
+            )
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            rng = f"{lo}..{hi}" if hi is not None else f">= {lo}"
+            raise self.fail(key, f"expected an integer in {rng}, got {value}")
+        return value
+
+    def fraction(self, value: Any, key: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(
+                key,
+                f"expected a number between 0 and 1, got {self.tname(value)} {self.show(value)}",
+                "e.g. 0.10 for the top 10 %",
+            )
+        v = float(value)
+        if not 0 < v < 1:
+            hint = f"did you mean {v / 100:g}?" if 1 <= v < 100 else "e.g. 0.10 for the top 10 %"
+            raise self.fail(key, f"expected a number strictly between 0 and 1, got {value}", hint)
+        return v
+
+    def str_list(self, value: Any, key: str) -> list[str]:
+        if isinstance(value, str):
+            raise self.fail(
+                key,
+                f"expected a list of strings, got a string {self.show(value)}",
+                f"write [{value!r}]".replace("'", '"'),
+            )
+        if not isinstance(value, list):
+            raise self.fail(
+                key, f"expected a list of strings, got {self.tname(value)} {self.show(value)}"
+            )
+        out = []
+        for i, item in enumerate(value):
+            out.append(self.string(item, f"{key}[{i}]"))
+        return out
+
+    def years(self, value: Any, key: str) -> tuple[int, int]:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = [value, value]
+        if not isinstance(value, list) or len(value) != 2:
+            raise self.fail(
+                key,
+                f"expected [first_year, last_year], got {self.show(value)}",
+                "e.g. years = [2013, 2019]",
+            )
+        y0 = self.integer(value[0], f"{key}[0]")
+        y1 = self.integer(value[1], f"{key}[1]")
+        for i, y in enumerate((y0, y1)):
+            if not MIN_YEAR <= y <= MAX_YEAR:
+                raise self.fail(
+                    f"{key}[{i}]", f"expected a year between {MIN_YEAR} and {MAX_YEAR}, got {y}"
+                )
+        if y0 > y1:
+            raise self.fail(
+                key, f"first year {y0} is after last year {y1}", f"did you mean [{y1}, {y0}]?"
+            )
+        return (y0, y1)
+
+
+def _country_codes() -> dict[str, str]:
+    import pycountry
+
+    return {c.alpha_2: c.name for c in pycountry.countries}
+
+
+def _country(v: _V, value: Any, key: str) -> str:
+    code = v.string(value, key)
+    codes = _country_codes()
+    if code in codes:
+        return code
+    if code.upper() in codes:
+        raise v.fail(
+            key, f"country codes are upper case, got {code!r}", f"did you mean {code.upper()!r}?"
+        )
+    special = {"UK": "GB", "EL": "GR", "KO": "KR", "PRC": "CN", "USA": "US", "CHN": "CN"}
+    guess = special.get(code.upper())
+    if guess is None:
+        import pycountry
+
+        try:
+            guess = pycountry.countries.lookup(code).alpha_2
+        except LookupError:
+            close = difflib.get_close_matches(code.upper(), list(codes), n=1, cutoff=0.5)
+            guess = close[0] if close else None
+    hint = f"did you mean {guess!r}?" if guess else "use ISO 3166-1 alpha-2 codes such as 'CN'"
+    raise v.fail(key, f"unknown country code {code!r}", hint)
+
+
+_LABEL_VALUE = {
+    "concept": re.compile(r"^C\d+$"),
+    "subfield": re.compile(r"^\d{4}$"),
+    "field": re.compile(r"^\d{2}$"),
+    "topic": re.compile(r"^T\d+$"),
+}
+
+
+def _taxonomy_ids(kind: str) -> set[str] | None:
+    try:
+        from litscan.tables.datasets import load_topics
+
+        topics = load_topics()
+    except Exception:  # pragma: no cover - taxonomy always ships
+        return None
+    col = {"topic": "topic_id", "subfield": "subfield_id", "field": "field_id"}[kind]
+    if col not in topics.columns:  # pragma: no cover
+        return None
+    return {str(x).rsplit("/", 1)[-1] for x in topics.get_column(col).drop_nulls().to_list()}
+
+
+def parse_label(spec: Any, key: str, v: _V | None = None, name: str = "") -> LabelDef:
+    """Validate a label definition ``kind:value`` (see :data:`LABEL_KINDS`)."""
+    v = v or _V("<preset>")
+    s = v.string(spec, key)
+    if ":" not in s:
+        from litscan.labels.catalog import ALL_LABELS
+
+        if s in ALL_LABELS:
+            raise v.fail(key, f"expected kind:value, got {s!r}", f"did you mean 'classifier:{s}'?")
+        raise v.fail(
+            key,
+            f"expected kind:value with kind in {', '.join(LABEL_KINDS)}, got {v.show(s)}",
+            "e.g. 'classifier:surveillance' or 'concept:C108583219'",
+        )
+    kind, value = s.split(":", 1)
+    kind, value = kind.strip(), value.strip()
+    if kind not in LABEL_KINDS:
+        hint = suggest(
+            kind, LABEL_KINDS, f"kinds: {', '.join(LABEL_KINDS)}", show=lambda c: f"'{c}:{value}'"
+        )
+        raise v.fail(key, f"unknown label kind {kind!r}", hint)
+    if kind == "classifier":
+        from litscan.labels.catalog import ALL_LABELS
+
+        if value not in ALL_LABELS:
+            hint = suggest(
+                value,
+                ALL_LABELS,
+                f"classifier labels: {', '.join(ALL_LABELS)}",
+                show=lambda c: f"'classifier:{c}'",
+            )
+            raise v.fail(key, f"unknown classifier label {value!r}", hint)
+    elif kind == "venue_field":
+        if value not in VENUE_FIELDS:
+            hint = suggest(
+                value.upper(),
+                VENUE_FIELDS,
+                f"venue fields: {', '.join(VENUE_FIELDS)}",
+                show=lambda c: f"'venue_field:{c}'",
+            )
+            raise v.fail(key, f"unknown venue field {value!r}", hint)
+    elif kind == "venue":
+        if not value:
+            raise v.fail(key, "expected a venue name after 'venue:'", "e.g. 'venue:CVPR'")
+    elif kind == "work_labels":
+        if not value:
+            raise v.fail(
+                key,
+                "expected a label name after 'work_labels:'",
+                "e.g. 'work_labels:llm' (the value of work_labels.label in the tables folder)",
+            )
+    else:
+        pattern = _LABEL_VALUE[kind]
+        if not pattern.match(value):
+            raise v.fail(
+                key,
+                f"malformed {kind} id {value!r} (expected {pattern.pattern})",
+                "ids are short OpenAlex ids, e.g. 'subfield:1707', 'concept:C154945302'",
+            )
+        if kind in ("topic", "subfield", "field"):
+            ids = _taxonomy_ids(kind)
+            if ids is not None and value not in ids:
+                hint = suggest(
+                    value,
+                    sorted(ids),
+                    "see the OpenAlex topic taxonomy (litscan.tables.datasets.load_topics)",
+                    show=lambda c: f"'{kind}:{c}'",
+                    cutoff=0.6,
+                )
+                raise v.fail(key, f"unknown OpenAlex {kind} {value!r}", hint)
+    return LabelDef(name=name or s, kind=kind, value=value)
+
+
+def _live_spec(v: _V, spec: Any, key: str) -> str:
+    """One OpenAlex spec of a live formulation (``topic:T…``, ``source:S…``, ...)."""
+    s = v.string(spec, key)
+    kind = s.split(":", 1)[0].strip()
+    if kind not in LIVE_KINDS:
+        raise v.fail(
+            key,
+            f"expected kind:value with kind in {', '.join(LIVE_KINDS)}, got {v.show(s)}",
+            "live formulations use OpenAlex ids, e.g. 'topic:T10057' or 'source:S4306400194'",
+        )
+    if kind == "source":
+        value = s.split(":", 1)[1].strip()
+        if not re.match(r"^S\d+$", value):
+            raise v.fail(
+                key,
+                f"malformed source id {value!r} (expected S followed by digits)",
+                "e.g. 'source:S4306400194' (arXiv)",
+            )
+        return f"source:{value}"
+    return parse_label(s, key, v).spec
+
+
+def _live_specs(v: _V, raw: Any, key: str) -> tuple[str, ...]:
+    """A spec or a list of specs of one kind (OR-ed in one OpenAlex filter)."""
+    items = [raw] if isinstance(raw, str) else v.str_list(raw, key)
+    if not items:
+        raise v.fail(key, "expected at least one OpenAlex spec, got []", "e.g. 'subfield:1707'")
+    specs = tuple(_live_spec(v, s, f"{key}[{i}]") for i, s in enumerate(items))
+    kinds = {s.split(":", 1)[0] for s in specs}
+    if len(kinds) > 1:
+        raise v.fail(
+            key,
+            f"expected specs of one kind (OpenAlex ORs values of one filter), "
+            f"got {', '.join(sorted(kinds))}",
+            "split it into two labels",
+        )
+    return specs
+
+
+# --------------------------------------------------------------------------------------------
+# parsing
+# --------------------------------------------------------------------------------------------
+
+TOP_KEYS = (
+    "schema_version",
+    "claim",
+    "title",
+    "description",
+    "source",
+    "countries",
+    "population",
+    "labels",
+    "counting",
+    "highly_cited",
+    "claims",
+    "live",
+    "figures",
+    "seed",
+    "resamples",
+    "min_works",
+    "strata",
+)
+POP_KEYS = ("years", "types", "venues", "ai_scope")
+COUNTING_KEYS = ("primary", "report")
+HC_KEYS = ("top", "within", "sensitivity")
+STRATA_KEYS = ("by", "i2_threshold", "agreement")
+CLAIM_KEYS = (
+    "id",
+    "text",
+    "a",
+    "op",
+    "b",
+    "evidence",
+    "live_only",
+    "proxy_for",
+    "per_year",
+    "note",
+)
+SIDE_KEYS = ("country", "label", "years", "venues", "top", "value")
+LIVE_KEYS = (
+    "filter", "sample", "seed", "max_works", "population", "labels", "venues", "differs"
+)  # fmt: skip
+#: OpenAlex label kinds a live formulation may use (``source`` = OpenAlex source id ``S…``)
+LIVE_KINDS = ("topic", "subfield", "field", "concept", "source")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def _side(v: _V, raw: Any, key: str, labels: Mapping[str, LabelDef], evidence: str) -> Side:
+    t = v.table(raw, key)
+    v.keys(t, SIDE_KEYS, key)
+    if "value" in t:
+        others = [k for k in t if k != "value"]
+        if others:
+            raise v.fail(
+                f"{key}.{others[0]}",
+                "a constant side (value = ...) takes no other keys",
+                f"remove {others[0]} or value",
+            )
+        val = t["value"]
+        if isinstance(val, bool) or not isinstance(val, int | float) or not 0 <= val <= 1:
+            raise v.fail(
+                f"{key}.value",
+                f"expected a share between 0 and 1, got {v.show(val)}",
+                "e.g. value = 0.5 for 'more than half'",
+            )
+        return Side(value=float(val))
+    country = _country(v, v.required(t, "country", key), f"{key}.country")
+    label = None
+    if "label" in t:
+        label = v.string(t["label"], f"{key}.label")
+        if label not in labels:
+            hint = suggest(
+                label,
+                list(labels),
+                f"define it under [labels] (defined: {', '.join(labels) or 'none'})",
+            )
+            raise v.fail(f"{key}.label", f"unknown label {label!r}", hint)
+    years = v.years(t["years"], f"{key}.years") if "years" in t else None
+    venues = tuple(v.str_list(t["venues"], f"{key}.venues")) if "venues" in t else ()
+    top = v.boolean(t["top"], f"{key}.top") if "top" in t else False
+    if evidence == "counts":
+        if top:
+            raise v.fail(
+                f"{key}.top",
+                "highly-cited sets need work records",
+                'set evidence = "records" or remove top',
+            )
+        if venues:
+            raise v.fail(
+                f"{key}.venues",
+                "aggregate counts have no venues",
+                'set evidence = "records" or remove venues',
+            )
+        if label and labels[label].kind not in ("concept", "subfield", "field", "topic"):
+            raise v.fail(
+                f"{key}.label",
+                f"label {label!r} ({labels[label].spec}) is not an "
+                "OpenAlex concept/subfield/topic, so aggregate counts cannot have it",
+                'set evidence = "records"',
+            )
+    return Side(country=country, label=label, years=years, venues=venues, top=top)
+
+
+def _claim(v: _V, raw: Any, key: str, labels: Mapping[str, LabelDef]) -> Claim:
+    t = v.table(raw, key)
+    v.keys(t, CLAIM_KEYS, key)
+    cid = v.string(v.required(t, "id", key), f"{key}.id")
+    if not ID_RE.match(cid):
+        raise v.fail(
+            f"{key}.id",
+            f"expected lower-case letters, digits, '-' or '_', got {v.show(cid)}",
+            f"e.g. {re.sub(r'[^a-z0-9_-]+', '-', cid.lower())!r}",
+        )
+    text = v.string(v.required(t, "text", key), f"{key}.text", oneline=True)
+    evidence = v.choice(t.get("evidence", "records"), EVIDENCE, f"{key}.evidence")
+    op = v.choice(v.required(t, "op", key), OPS, f"{key}.op")
+    a = _side(v, v.required(t, "a", key), f"{key}.a", labels, evidence)
+    b = _side(v, v.required(t, "b", key), f"{key}.b", labels, evidence)
+    if a.is_constant:
+        raise v.fail(
+            f"{key}.a",
+            "the left side must be a share, not a constant",
+            "put the constant on the right: b = { value = ... }",
+        )
+    if a == b:
+        raise v.fail(
+            f"{key}.b",
+            "both sides select the same share",
+            "change country, label, years, venues or top on one side",
+        )
+    live_only = v.boolean(t["live_only"], f"{key}.live_only") if "live_only" in t else False
+    per_year = v.boolean(t["per_year"], f"{key}.per_year") if "per_year" in t else False
+    proxy_for = v.string(t["proxy_for"], f"{key}.proxy_for") if "proxy_for" in t else None
+    note = v.string(t["note"], f"{key}.note") if "note" in t else ""
+    return Claim(
+        id=cid,
+        text=text,
+        a=a,
+        op=op,
+        b=b,
+        evidence=evidence,
+        live_only=live_only,
+        proxy_for=proxy_for,
+        per_year=per_year,
+        note=note,
+    )
+
+
+def _strata(v: _V, raw: Any) -> Strata:
+    st = v.table(raw, "strata")
+    v.keys(st, STRATA_KEYS, "strata")
+    by_raw = st.get("by", list(STRATA_BY))
+    if isinstance(by_raw, str) or not isinstance(by_raw, list):
+        raise v.fail(
+            "strata.by",
+            f"expected a list, got {v.tname(by_raw)} {v.show(by_raw)}",
+            'e.g. by = ["source", "year"], ["source"] or []',
+        )
+    by: list[str] = []
+    for i, item in enumerate(by_raw):
+        key = f"strata.by[{i}]"
+        if item in ("venue", "venues", "journal", "conference"):
+            raise v.fail(
+                key,
+                f"expected one of {', '.join(STRATA_BY)}, got {item!r}",
+                "did you mean 'source'?",
+            )
+        name = v.choice(item, STRATA_BY, key)
+        if name in by:
+            raise v.fail(key, f"{name!r} is listed twice", f"remove the second {name!r}")
+        by.append(name)
+
+    def share(name: str, default: float) -> float:
+        x = st.get(name, default)
+        key = f"strata.{name}"
+        if isinstance(x, bool) or not isinstance(x, int | float):
+            raise v.fail(
+                key,
+                f"expected a number in (0, 1], got {v.tname(x)} {v.show(x)}",
+                f"e.g. {name} = {default}",
+            )
+        if not 0 < x <= 1:
+            hint = f"did you mean {x / 100:g}?" if 1 < x <= 100 else f"e.g. {name} = {default}"
+            raise v.fail(key, f"expected a number in (0, 1], got {x}", hint)
+        return float(x)
+
+    i2 = share("i2_threshold", 0.75)
+    agree = share("agreement", 0.80)
+    return Strata(by=tuple(b for b in STRATA_BY if b in by), i2_threshold=i2, agreement=agree)
+
+
+def parse_preset(data: Any, path: str | Path = "<preset>", *, text: bytes = b"") -> Preset:
+    """Validate a parsed TOML document into a :class:`Preset` (raises :class:`PresetError`)."""
+    p = Path(path)
+    v = _V(str(path))
+    t = v.table(data, "")
+    v.keys(t, TOP_KEYS, "")
+    ver = v.required(t, "schema_version", "")
+    if isinstance(ver, bool) or not isinstance(ver, int) or ver != SCHEMA_VERSION:
+        raise v.fail(
+            "schema_version",
+            f"expected {SCHEMA_VERSION}, got {v.show(ver)}",
+            f"this litscan reads schema_version = {SCHEMA_VERSION}",
+        )
+    claim_line = v.string(v.required(t, "claim", ""), "claim", oneline=True)
+    title = v.string(t.get("title", p.stem), "title", oneline=True)
+    description = v.string(t.get("description", ""), "description", nonempty=False)
+    source = v.choice(t.get("source", "embedded"), SOURCES, "source")
+    raw_countries = v.str_list(v.required(t, "countries", ""), "countries")
+    if not raw_countries:
+        raise v.fail(
+            "countries",
+            "expected at least one country code, got []",
+            'e.g. countries = ["CN", "US"]',
+        )
+    countries = tuple(_country(v, c, f"countries[{i}]") for i, c in enumerate(raw_countries))
+    seed = v.integer(t.get("seed", 0), "seed", 0, MAX_SEED)
+    resamples = v.integer(t.get("resamples", 1000), "resamples", 0, 100_000)
+    min_works = v.integer(t.get("min_works", 30), "min_works", 1)
+
+    # labels first: population.ai_scope and the claims refer to them
+    labels: dict[str, LabelDef] = {}
+    lt = v.table(t.get("labels", {}), "labels")
+    for name, spec in lt.items():
+        if not ID_RE.match(str(name)):
+            raise v.fail(
+                f"labels.{name}",
+                "label names are lower-case words with '-' or '_'",
+                f"e.g. {re.sub(r'[^a-z0-9_]+', '_', str(name).lower())!r}",
+            )
+        labels[name] = parse_label(spec, f"labels.{name}", v, name)
+
+    pt = v.table(v.required(t, "population", ""), "population")
+    v.keys(pt, POP_KEYS, "population")
+    years = v.years(v.required(pt, "years", "population"), "population.years")
+    types = tuple(v.str_list(pt.get("types", []), "population.types"))
+    venues = tuple(v.str_list(pt.get("venues", []), "population.venues"))
+    scope = None
+    if "ai_scope" in pt and pt["ai_scope"] != "all":
+        spec = pt["ai_scope"]
+        if isinstance(spec, str) and spec in labels:
+            scope = labels[spec]
+        else:
+            scope = parse_label(spec, "population.ai_scope", v, "ai_scope")
+    population = Population(years=years, types=types, venues=venues, ai_scope=scope)
+
+    ct = v.table(t.get("counting", {}), "counting")
+    v.keys(ct, COUNTING_KEYS, "counting")
+    primary = v.choice(ct.get("primary", "fractional"), COUNTINGS, "counting.primary")
+    rep = v.choice(ct.get("report", "both"), (*COUNTINGS, "both"), "counting.report")
+    report = COUNTINGS if rep == "both" else (rep,)
+    if primary not in report:
+        raise v.fail(
+            "counting.report",
+            f"{rep!r} does not include the primary counting {primary!r}",
+            'use report = "both"',
+        )
+    counting = Counting(primary=primary, report=tuple(report))
+
+    ht = v.table(t.get("highly_cited", {}), "highly_cited")
+    v.keys(ht, HC_KEYS, "highly_cited")
+    top = v.fraction(ht.get("top", 0.10), "highly_cited.top")
+    within = tuple(
+        v.choice(w, WITHIN, f"highly_cited.within[{i}]")
+        for i, w in enumerate(v.str_list(ht.get("within", ["year"]), "highly_cited.within"))
+    )
+    sens_raw = ht.get("sensitivity", [0.01, 0.05, 0.25])
+    if not isinstance(sens_raw, list):
+        raise v.fail(
+            "highly_cited.sensitivity",
+            f"expected a list of numbers, got {v.tname(sens_raw)} {v.show(sens_raw)}",
+            "e.g. [0.01, 0.05, 0.25]",
+        )
+    sens = tuple(v.fraction(x, f"highly_cited.sensitivity[{i}]") for i, x in enumerate(sens_raw))
+    hc = HighlyCited(top=top, within=within, sensitivity=sens)
+
+    raw_claims = v.required(t, "claims", "")
+    if not isinstance(raw_claims, list) or not raw_claims:
+        raise v.fail(
+            "claims",
+            f"expected one or more [[claims]] tables, got {v.show(raw_claims)}",
+            "add [[claims]] with id, text, a, op, b",
+        )
+    claims = tuple(_claim(v, c, f"claims[{i}]", labels) for i, c in enumerate(raw_claims))
+    ids = [c.id for c in claims]
+    for i, c in enumerate(claims):
+        if ids.index(c.id) != i:
+            raise v.fail(f"claims[{i}].id", f"duplicate claim id {c.id!r}", "ids must be unique")
+        if c.proxy_for is not None and c.proxy_for not in ids:
+            hint = suggest(c.proxy_for, ids, f"claim ids: {', '.join(ids)}")
+            raise v.fail(f"claims[{i}].proxy_for", f"unknown claim id {c.proxy_for!r}", hint)
+        if c.proxy_for == c.id:
+            raise v.fail(f"claims[{i}].proxy_for", "a claim cannot be a proxy for itself")
+
+    lv = v.table(t.get("live", {}), "live")
+    v.keys(lv, LIVE_KEYS, "live")
+    live_labels = {}
+    for name, specs in v.table(lv.get("labels", {}), "live.labels").items():
+        if name not in labels and (scope is None or name != scope.name):
+            hint = suggest(str(name), list(labels), f"defined labels: {', '.join(labels)}")
+            raise v.fail(f"live.labels.{name}", f"unknown label {name!r}", hint)
+        live_labels[name] = _live_specs(v, specs, f"live.labels.{name}")
+    live_venues = {}
+    for name, ids in v.table(lv.get("venues", {}), "live.venues").items():
+        live_venues[name] = tuple(
+            _live_spec(v, s if ":" in s else f"source:{s}", f"live.venues.{name}[{i}]")
+            for i, s in enumerate(
+                v.str_list(ids if isinstance(ids, list) else [ids], f"live.venues.{name}")
+            )
+        )
+    live = LiveOptions(
+        filter=v.string(lv.get("filter", ""), "live.filter", nonempty=False),
+        sample=v.integer(lv["sample"], "live.sample", 1, 10_000) if "sample" in lv else None,
+        seed=v.integer(lv.get("seed", 0), "live.seed", 0, MAX_SEED),
+        max_works=v.integer(lv["max_works"], "live.max_works", 1) if "max_works" in lv else None,
+        population=_live_specs(v, lv["population"], "live.population")
+        if "population" in lv
+        else (),
+        labels=live_labels,
+        venues=live_venues,
+        differs=v.string(lv.get("differs", ""), "live.differs", nonempty=False),
+    )
+    strata = _strata(v, t.get("strata", {}))
+    figs = tuple(
+        v.choice(f, FIGURES, f"figures[{i}]")
+        for i, f in enumerate(v.str_list(t.get("figures", list(FIGURES[:3])), "figures"))
+    )
+    return Preset(
+        path=p,
+        name=p.stem,
+        claim=claim_line,
+        title=title,
+        description=description,
+        source=source,
+        countries=countries,
+        population=population,
+        labels=labels,
+        counting=counting,
+        highly_cited=hc,
+        claims=claims,
+        live=live,
+        figures=figs,
+        seed=seed,
+        resamples=resamples,
+        min_works=min_works,
+        strata=strata,
+        sha256=hashlib.sha256(text).hexdigest() if text else "",
+        raw=t,
+    )
+
+
+def load_preset(path: str | Path) -> Preset:
+    """Read and validate one preset file; every problem is a one-line :class:`PresetError`.
+
+    Devices, FIFOs and files over :data:`MAX_PRESET_BYTES` are refused before reading."""
+    p = Path(path)
+    try:
+        st = p.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise PresetError(
+                f"{p}: expected a preset file (TOML), got "
+                + ("a folder" if stat.S_ISDIR(st.st_mode) else "a device, FIFO or socket"),
+                hint="give a .toml file or a preset name; `litscan presets` lists them",
+            )
+        if st.st_size > MAX_PRESET_BYTES:
+            raise PresetError(
+                f"{p}: expected a preset of at most {MAX_PRESET_BYTES:,} bytes, got {st.st_size:,}",
+                hint="a preset is a short TOML file; is this the right file?",
+            )
+        text = p.read_bytes()
+    except FileNotFoundError:
+        here = presets_dir()
+        names = [f.stem for f in here.glob("*.toml")] if here.is_dir() else []
+        close = difflib.get_close_matches(p.stem, names, n=1, cutoff=0.5)
+        hint = (
+            f"did you mean {str(here / close[0]) + '.toml'!r}?"
+            if close
+            else "run `litscan presets` to list the presets"
+        )
+        raise PresetError(f"{p}: no such preset file; {hint}") from None
+    except OSError as exc:
+        raise PresetError(f"{p}: cannot read ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(text.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise PresetError(
+            f"{p}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        msg = " ".join(str(exc).split())
+        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+        where = f"line {m.group(1)}, column {m.group(2)}" if m else "(document)"
+        msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg)
+        raise PresetError(
+            f"{p}: {where}: invalid TOML: {msg}; check quotes, brackets and 'key = value' syntax"
+        ) from None
+    return parse_preset(data, p, text=text)
+
+
+def presets_dir(folder: str | Path | None = None) -> Path:
+    """The presets folder: ``folder`` if given, then ``LITSCAN_QUERIES``
+    (:attr:`litscan.config.Settings.queries_dir`), then the presets shipped in the package
+    (``litscan/queries/``; the repository's ``queries/`` points there)."""
+    if folder:
+        return Path(folder)
+    from litscan.config import resolve_settings
+
+    configured = resolve_settings().queries_dir
+    if configured is not None:
+        return configured
+    return Path(__file__).resolve().parents[1] / "queries"
+
+
+def resolve_preset_path(spec: str) -> Path:
+    """A preset argument: a path, or a name in :func:`presets_dir` (with or without .toml)."""
+    p = Path(spec)
+    if p.is_file():
+        return p
+    for cand in (presets_dir() / spec, presets_dir() / f"{spec}.toml"):
+        if cand.is_file():
+            return cand
+    return p
+
+
+def list_presets(folder: str | Path | None = None) -> list[Path]:
+    """The preset files in ``folder`` (default :func:`presets_dir`), sorted by name."""
+    d = presets_dir(folder)
+    return sorted(d.glob("*.toml"))

@@ -1,0 +1,704 @@
+"""HTML report of a ``litscan run``: definitions, numbers, intervals, verdicts, figures.
+
+Every string that comes from data or from a preset goes through :func:`html.escape` (``_e``) before
+it is put into the page; figures are plotly ``<div>``s whose data travel as JSON inside a script
+block, where plotly's own serialisation escapes ``<`` and ``/``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from litscan.claims.results import set_html_renderer
+from litscan.labels import label_error
+from litscan.stats.verdicts import (
+    CONTRADICTED,
+    INCONCLUSIVE,
+    NOT_TESTABLE,
+    SUPPORTED,
+    VENUE_DEPENDENT,
+    VERDICT_RULE,
+)
+
+if TYPE_CHECKING:  # types only: report renders results, it never imports their module at run time
+    from litscan.claims.results import ClaimResult, Estimate, Evaluation
+
+__all__ = [
+    "render_html",
+    "claim_html",
+    "robustness_html",
+    "coverage_html",
+    "build_figures",
+    "index_html",
+]
+
+_COLORS = {
+    SUPPORTED: "#1b7837",
+    CONTRADICTED: "#b2182b",
+    INCONCLUSIVE: "#8c6d1f",
+    NOT_TESTABLE: "#555555",
+    VENUE_DEPENDENT: "#6a3d9a",
+}
+
+_CSS = """
+body{font-family:Arial,Helvetica,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
+color:#222;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.6em 0;font-size:.92em}
+td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
+th{background:#f4f4f4}.num{text-align:right;font-variant-numeric:tabular-nums}
+.verdict{font-weight:bold;padding:.1em .45em;border-radius:3px;color:#fff}
+.claim{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;margin:1em 0}
+.proxy{border-style:dashed;background:#fafafa}.muted{color:#666;font-size:.9em}
+code{background:#f4f4f4;padding:0 .2em}
+"""
+
+
+def _e(value: Any) -> str:
+    """HTML-escape anything (quotes included)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _pct(x: float | None, digits: int = 1) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{x * 100:.{digits}f} %"
+
+
+def _pts(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{x * 100:+.1f} pts"
+
+
+def _badge(verdict: str, proxy: bool = False) -> str:
+    color = _COLORS.get(verdict, "#555")
+    label = f"proxy: {verdict}" if proxy else verdict
+    return f'<span class="verdict" style="background:{color}">{_e(label)}</span>'
+
+
+def _estimate_row(e: Estimate, head: str) -> str:
+    return (
+        f"<tr><td>{_e(head)}</td><td>{_e(e.counting)}"
+        + (f'<br><span class="muted">{_e(e.basis)}</span>' if e.basis else "")
+        + "</td>"
+        f"<td>{_e('–' if e.top is None else f'top {e.top * 100:g} %')}</td>"
+        f'<td class="num">{_pct(e.share_a)} [{_pct(e.lo_a)}, {_pct(e.hi_a)}]</td>'
+        f'<td class="num">{_pct(e.share_b)} [{_pct(e.lo_b)}, {_pct(e.hi_b)}]</td>'
+        f'<td class="num">{_pts(e.diff)} [{_pts(e.lo)}, {_pts(e.hi)}]</td>'
+        f'<td class="num">{e.n_a:,} / {e.n_total_a:,}</td>'
+        f'<td class="num">{e.n_b:,} / {e.n_total_b:,}</td>'
+        f"<td>{_badge(e.verdict)}</td></tr>"
+    )
+
+
+_EST_HEAD = (
+    "<tr><th></th><th>counting</th><th>highly cited</th><th>A [95 % interval]</th>"
+    "<th>B [95 % interval]</th><th>A − B [95 % interval]</th><th>works with country "
+    "/ works (A)</th><th>(B)</th><th>verdict</th></tr>"
+)
+
+
+def claim_html(r: ClaimResult) -> str:
+    """One claim as an HTML block (also the ``_repr_html_`` of :class:`ClaimResult`)."""
+    c = r.claim
+    cls = "claim proxy" if r.is_proxy else "claim"
+    out = [f'<div class="{cls}" id="claim-{_e(c.id)}">']
+    out.append(f"<h3>{_badge(r.verdict, r.is_proxy)} {_e(c.text)}</h3>")
+    if r.is_proxy:
+        out.append(
+            f'<p class="muted">Proxy for claim <code>{_e(c.proxy_for)}</code>: this '
+            "verdict is about the proxy measure below, not about the claim itself.</p>"
+        )
+    out.append(
+        f"<p><b>A</b> = {_e(r.description_a)}<br><b>B</b> = {_e(r.description_b)}<br>"
+        f"<b>Test</b>: A {_e(c.op)} B &nbsp; <b>Evidence</b>: {_e(r.evidence)}</p>"
+    )
+    if c.note:
+        out.append(f'<p class="muted">{_e(c.note)}</p>')
+    if r.reason:
+        why = "Why not testable" if r.verdict == NOT_TESTABLE else f"Why {r.verdict}"
+        out.append(f"<p><b>{_e(why)}</b>: {_e(r.reason)}</p>")
+    if r.to_test:
+        out.append(f"<p><b>What would make it testable</b>: {_e(r.to_test)}</p>")
+    if r.primary is not None:
+        rows = [_estimate_row(r.primary, "primary")]
+        rows += [_estimate_row(e, "sensitivity") for e in r.sensitivity]
+        out.append(f"<table>{_EST_HEAD}{''.join(rows)}</table>")
+        out.append(f'<p class="muted">Interval: {_e(r.primary.interval)}.</p>')
+    if r.robustness is not None and r.primary is not None:
+        out.append(robustness_html(r))
+    if r.per_year:
+        rows = "".join(
+            f"<tr><td>{y}</td><td class='num'>{_pct(e.share_a)}</td><td class='num'>"
+            f"{_pct(e.share_b)}</td><td class='num'>{_pts(e.diff)} [{_pts(e.lo)}, "
+            f"{_pts(e.hi)}]</td><td class='num'>{e.n_total_a:,}</td><td>{_badge(e.verdict)}"
+            "</td></tr>"
+            for y, e in r.per_year
+        )
+        out.append(
+            "<details><summary>By year</summary><table><tr><th>year</th><th>A</th>"
+            "<th>B</th><th>A − B</th><th>works (A)</th><th>verdict</th></tr>"
+            f"{rows}</table></details>"
+        )
+    if r.label_error:
+        text = r.label_error.get("error") or label_error.describe(r.label_error)
+        out.append(f"<p class='label-error'><b>Label error</b>: {_e(text)}</p>")
+    if r.caveats:
+        out.append(
+            "<p class='muted'><b>Rests on / does not cover</b>: "
+            + "; ".join(_e(x) for x in r.caveats)
+            + "</p>"
+        )
+    out.append("</div>")
+    return "\n".join(out)
+
+
+def _interval_txt(d: Mapping[str, Any] | None) -> str:
+    if not d:
+        return "–"
+    return f"{_pts(d.get('diff'))} [{_pts(d.get('lo'))}, {_pts(d.get('hi'))}]"
+
+
+def robustness_html(r: ClaimResult) -> str:
+    """The robustness block of one claim: crude vs standardised, venues, I², random effects,
+    leave-one-out verdicts, agreement, and what was left out."""
+    rb = r.robustness
+    reasons = rb.reasons
+    out = ["<details open><summary><b>Robustness</b>: " + _e(rb.summary()) + "</summary>"]
+    std = rb.standardised or {}
+    by = " × ".join(std.get("by") or []) or "none (pooled)"
+    out.append(
+        "<table><tr><th>estimate</th><th>A − B [95 %]</th><th>note</th></tr>"
+        f"<tr><td>standardised (decides)</td><td class='num'>{_interval_txt(rb.standardised)}"
+        f"</td><td>strata: {_e(by)}; weights: side A's distribution over "
+        f"{len(std.get('weights') or [])} shared strata</td></tr>"
+        f"<tr><td>crude (pooled)</td><td class='num'>{_interval_txt(rb.crude)}</td><td>"
+        "every work pooled; shown for comparison, does not vote when the sides differ in "
+        "composition</td></tr>"
+    )
+    if rb.random_effects is not None:
+        out.append(
+            f"<tr><td>random effects over venues</td><td class='num'>"
+            f"{_interval_txt(rb.random_effects)}</td><td>DerSimonian–Laird, "
+            f"{rb.random_effects.get('k')} venues, I² = {_pct(rb.i2, 0)} (threshold "
+            f"{_pct(rb.i2_threshold, 0)})</td></tr>"
+        )
+    else:
+        out.append(
+            "<tr><td>random effects over venues</td><td>–</td><td>"
+            f"{_e(reasons.get('random_effects', ''))}</td></tr>"
+        )
+    out.append("</table>")
+    if rb.venues_above or rb.venues_below:
+        out.append(
+            "<p>Venues with decisive intervals — for the claim: "
+            f"{_e(', '.join(rb.venues_above) or 'none')}; against it: "
+            f"{_e(', '.join(rb.venues_below) or 'none')} (A − B in points).</p>"
+        )
+    if rb.strata:
+        rows = "".join(
+            f"<tr><td>{_e(s['stratum'])}</td><td class='num'>{_interval_txt(s)}</td>"
+            f"<td class='num'>{s['n_a']:,}</td><td class='num'>{s['n_b']:,}</td>"
+            f"<td>{'yes' if s['eligible'] else 'no (too few works)'}</td></tr>"
+            for s in rb.strata
+        )
+        out.append(
+            "<details><summary>Per venue</summary><table><tr><th>venue</th><th>A − B [95 %]"
+            "</th><th>works A</th><th>works B</th><th>enters I²</th></tr>"
+            f"{rows}</table></details>"
+        )
+    if rb.leave_one_out:
+        rows = "".join(
+            f"<tr><td>{_e(d['kind'])} {_e(d['left_out'])}</td><td class='num'>"
+            f"{_interval_txt(d)}</td><td>{_badge(d['verdict'])}"
+            f"{' <b>flips</b>' if d.get('flips') else ''}</td></tr>"
+            for d in rb.leave_one_out
+        )
+        out.append(
+            "<details><summary>Leave one out</summary><table><tr><th>left out</th>"
+            f"<th>A − B [95 %]</th><th>verdict</th></tr>{rows}</table></details>"
+        )
+    if rb.agreement is not None:
+        out.append(
+            f"<p class='muted'>Agreement: {rb.n_agree} of {rb.n_specifications} testable "
+            f"specifications ({_pct(rb.agreement, 0)}; needed {_pct(rb.agreement_threshold, 0)}) "
+            "give the primary verdict (counting × thresholds × {all works, each venue left out, "
+            "each year left out}).</p>"
+        )
+    for x in (*rb.excluded, *rb.notes):
+        out.append(f"<p class='muted'>{_e(x)}</p>")
+    out.append("</details>")
+    return "\n".join(out)
+
+
+def _table_html(df: pl.DataFrame, cols: Sequence[str], max_rows: int = 60) -> str:
+    cols = [c for c in cols if c in df.columns]
+    head = "".join(f"<th>{_e(c)}</th>" for c in cols)
+    body = []
+    for row in df.head(max_rows).select(cols).iter_rows():
+        cells = []
+        for v in row:
+            if isinstance(v, float):
+                cells.append(f'<td class="num">{v:.4f}</td>' if not math.isnan(v) else "<td>–</td>")
+            else:
+                cells.append(f"<td>{_e(v)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    more = (
+        f'<p class="muted">{df.height - max_rows} more rows in the CSV files.</p>'
+        if df.height > max_rows
+        else ""
+    )
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>{more}"
+
+
+# --------------------------------------------------------------------------------------------
+# figures
+# --------------------------------------------------------------------------------------------
+
+
+def claims_frame(run: Evaluation) -> pl.DataFrame:
+    """One row per claim (see :meth:`litscan.claims.results.Evaluation.to_frame`)."""
+    return run.to_frame()
+
+
+def _claims_figure(run: Evaluation):
+    """Forest plot of every claim's A − B with its interval (litscan.report.figures.robustness.plot_claims)."""
+    from litscan.report.figures.robustness import plot_claims
+
+    if not run.results:
+        return None
+    return plot_claims(claims_frame(run), title=f"{run.preset.title}: claims, A − B")
+
+
+def _per_year_figure(r: ClaimResult):
+    import plotly.graph_objects as go
+
+    years = [y for y, _ in r.per_year]
+    fig = go.Figure()
+    for name, get, color in (
+        ("A", lambda e: e.share_a, "#D55E00"),
+        ("B", lambda e: e.share_b, "#0072B2"),
+    ):
+        if name == "B" and r.claim.b.is_constant:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=years,
+                y=[get(e) * 100 for _, e in r.per_year],
+                mode="lines+markers",
+                name=f"{name}: {r.description_a if name == 'A' else r.description_b}",
+                line=dict(color=color),
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=years,
+            y=[e.diff * 100 for _, e in r.per_year],
+            mode="markers",
+            name="A − B",
+            error_y=dict(
+                type="data",
+                array=[(e.hi - e.diff) * 100 for _, e in r.per_year],
+                arrayminus=[(e.diff - e.lo) * 100 for _, e in r.per_year],
+            ),
+            marker=dict(color="#555"),
+            yaxis="y2",
+        )
+    )
+    fig.update_layout(
+        title=f"{r.claim.id}: by year",
+        template="simple_white",
+        yaxis=dict(title="share (%)"),
+        yaxis2=dict(title="A − B (pts)", overlaying="y", side="right", zeroline=True),
+        legend=dict(orientation="h", y=-0.25),
+    )
+    return fig
+
+
+def build_figures(run: Evaluation) -> list[tuple[str, str, Any]]:
+    """(name, caption, plotly figure) for the report; figures that cannot be drawn are skipped
+    with a caption saying why."""
+    from litscan.errors import LitscanError
+    from litscan.report.figures.cited import plot_before_after, plot_highly_cited
+    from litscan.report.figures.coverage import plot_coverage
+    from litscan.report.figures.robustness import plot_spec_curve, plot_venue_forest
+    from litscan.report.figures.shares import plot_share_trend
+
+    p = run.preset
+    out: list[tuple[str, str, Any]] = []
+    want = set(p.figures)
+
+    def add(name: str, caption: str, make) -> None:
+        try:
+            fig = make()
+        except LitscanError as exc:
+            out.append((name, f"{caption} — not drawn: {exc}", None))
+            return
+        if fig is not None:
+            out.append((name, caption, fig))
+
+    if "comparison" in want:
+        add(
+            "claims",
+            "Every claim's difference A − B with its 95 % interval",
+            lambda: _claims_figure(run),
+        )
+    rec_src = run.evidence["records"].name if "records" in run.evidence else ""
+    cnt_src = run.evidence["counts"].name if "counts" in run.evidence else ""
+    t = run.tables
+    if "shares_over_time" in want and "shares_by_year" in t:
+        countries = [
+            c
+            for c in p.countries
+            if c in set(t["shares_by_year"].get_column("country_code").to_list())
+        ]
+        if countries:
+            panel = t.get("venue_panel")
+            if panel is not None and panel.height:
+                p0, p1 = panel["first_year"][0], panel["last_year"][0]
+                cap = (
+                    f"Country shares by year over a fixed venue panel ({', '.join(panel['source'])}"
+                    f", {p0}–{p1}: the venues with works in every year), so that no line moves "
+                    "only because coverage did (records, fractional counting)"
+                )
+            else:
+                cap = (
+                    "Country shares of the population's papers by year (records, fractional "
+                    "counting; the venue mix may change by year, see Coverage)"
+                )
+            add(
+                "shares_by_year",
+                cap,
+                lambda: plot_share_trend(
+                    t["shares_by_year"],
+                    countries=countries,
+                    counting="fractional",
+                    source=rec_src,
+                    what="top-venue papers" if "venue" in rec_src else "papers",
+                ),
+            )
+    if "shares_over_time" in want and "counts_shares_by_year" in t:
+        cs = t["counts_shares_by_year"]
+        for label in sorted(set(cs.get_column("label_name").to_list())):
+            sub = cs.filter(pl.col("label_name") == label)
+            countries = [
+                c for c in p.countries if c in set(sub.get_column("country_code").to_list())
+            ]
+            if countries:
+                add(
+                    f"counts_{label}",
+                    f"Output shares by year, {label} (aggregate counts, "
+                    "whole counting; share of the sum of country counts)",
+                    lambda sub=sub, countries=countries, label=label: plot_share_trend(
+                        sub,
+                        countries=countries,
+                        counting="whole",
+                        source=cnt_src,
+                        what=f"{label} works",
+                        interval_label="no sampling interval",
+                    ),
+                )
+    if "highly_cited" in want and "highly_cited_shares" in t:
+        hc = t["highly_cited_shares"]
+        countries = [c for c in p.countries if c in set(hc.get_column("country_code").to_list())]
+        if countries:
+            add(
+                "highly_cited",
+                f"Country shares of the top {p.highly_cited.top * 100:g} % most "
+                "cited papers, overall and per label, whole vs fractional counting",
+                lambda: plot_highly_cited(
+                    hc,
+                    countries=countries,
+                    facet="label",
+                    threshold=p.highly_cited.top,
+                    source=rec_src,
+                ),
+            )
+    if "before_after" in want:
+        rows = []
+        for r in run.results:
+            e, c = r.primary, r.claim
+            if e is None or c.b.is_constant or c.a.country != c.b.country:
+                continue
+            rows.append(
+                {
+                    "country_code": c.a.country,
+                    "share_a": e.share_a,
+                    "lo_a": e.lo_a,
+                    "hi_a": e.hi_a,
+                    "share_b": e.share_b,
+                    "lo_b": e.lo_b,
+                    "hi_b": e.hi_b,
+                    "diff": e.diff,
+                    "lo": e.lo,
+                    "hi": e.hi,
+                    "counting": e.counting,
+                    "claim": c.id,
+                }
+            )
+        if rows:
+            df = pl.DataFrame(rows).unique(
+                subset=["country_code"], keep="first", maintain_order=True
+            )
+            add(
+                "before_after",
+                "Shares in period A (after) vs period B (before), same venues",
+                lambda: plot_before_after(df, source=rec_src),
+            )
+    if "coverage" in t and t["coverage"].height and "source" in t["coverage"].columns:
+        panel = t.get("venue_panel")
+        add(
+            "coverage",
+            "Coverage: works per venue × year (a share moves when this mix moves)",
+            lambda: plot_coverage(
+                t["coverage"],
+                panel=[] if panel is None else panel.get_column("source").to_list(),
+                source=rec_src,
+            ),
+        )
+    for r in run.results:
+        rb = r.robustness
+        if rb is None or r.primary is None:
+            continue
+        if rb.strata:
+            add(
+                f"{r.claim.id}_venues",
+                f"{r.claim.id}: A − B by venue, crude, standardised and random effects",
+                lambda r=r, rb=rb: plot_venue_forest(
+                    pl.DataFrame(list(rb.strata)),
+                    standardised=rb.standardised,
+                    crude=rb.crude,
+                    random_effects=rb.random_effects,
+                    i2=rb.i2,
+                    title=f"{r.claim.id}: A − B by venue",
+                    source=rec_src,
+                    counting=r.primary.counting,
+                ),
+            )
+        if rb.specifications:
+            add(
+                f"{r.claim.id}_specs",
+                f"{r.claim.id}: specification curve ({rb.summary()})",
+                lambda r=r, rb=rb: plot_spec_curve(
+                    pl.DataFrame(list(rb.specifications), infer_schema_length=None),
+                    primary_verdict=r.primary.verdict,
+                    title=f"{r.claim.id}: specification curve",
+                    source=rec_src,
+                ),
+            )
+    for r in run.results:
+        if r.per_year:
+            add(
+                f"{r.claim.id}_by_year",
+                f"{r.claim.text} — by year",
+                lambda r=r: _per_year_figure(r),
+            )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# the page
+# --------------------------------------------------------------------------------------------
+
+
+def _summary_table(run: Evaluation) -> str:
+    rows = []
+    for r in run.results:
+        e = r.primary
+        num = f"{_pts(e.diff)} [{_pts(e.lo)}, {_pts(e.hi)}]" if e else "–"
+        rows.append(
+            f"<tr><td><a href='#claim-{_e(r.claim.id)}'>{_e(r.claim.id)}</a></td>"
+            f"<td>{_e(r.claim.text)}</td><td class='num'>{num}</td>"
+            f"<td>{_badge(r.verdict, r.is_proxy)}</td>"
+            f"<td>{_e(r.robustness.summary() if r.robustness else '–')}</td>"
+            f"<td>{_e(label_error.survives_cell(r.label_error))}</td>"
+            f"<td>{_e(r.evidence)}</td></tr>"
+        )
+    return (
+        "<table><tr><th>claim</th><th>statement</th><th>A − B [95 %]</th><th>verdict</th>"
+        "<th>robustness</th><th>label error</th><th>evidence</th></tr>"
+        f"{''.join(rows)}</table>"
+    )
+
+
+def coverage_html(cov: pl.DataFrame, max_venues: int = 40) -> str:
+    """The venue × year coverage matrix (works; citation coverage below 50 % marked *)."""
+    years = sorted({int(y) for y in cov.get_column("year").drop_nulls().to_list()})
+    totals = (
+        cov.group_by("source")
+        .agg(pl.col("works").sum())
+        .sort(["works", "source"], descending=[True, False], nulls_last=True)
+    )
+    venues = sorted(str(v) for v in totals.head(max_venues).get_column("source").to_list())
+    more = (
+        f"<p class='muted'>The {len(venues)} venues with most works of {totals.height}; all in "
+        "figures/coverage.csv.</p>"
+        if totals.height > len(venues)
+        else ""
+    )
+    cells = {(str(r["source"]), r["year"]): r for r in cov.iter_rows(named=True)}
+    head = "".join(f"<th>{y}</th>" for y in years)
+    body = []
+    for v in venues:
+        tds = []
+        for y in years:
+            c = cells.get((v, y))
+            if c is None:
+                tds.append("<td></td>")
+            else:
+                mark = "*" if (c.get("citation_coverage") or 0) < 0.5 else ""
+                tds.append(f"<td class='num'>{c['works']:,}{mark}</td>")
+        body.append(f"<tr><th>{_e(v)}</th>{''.join(tds)}</tr>")
+    return (
+        f"<table><tr><th>venue</th>{head}</tr>{''.join(body)}</table>"
+        "<p class='muted'>* fewer than 50 % of the works have a citation count: left out of "
+        f"top-x sets.</p>{more}"
+    )
+
+
+def render_html(
+    run: Evaluation,
+    *,
+    figures: Sequence[tuple[str, str, Any]] | None = None,
+    plotly_src: str | None = None,
+    embed_figures: bool = True,
+    manifest: Mapping[str, Any] | None = None,
+) -> str:
+    """The full report page. ``plotly_src``: a relative URL of plotly.min.js (else plotly.js is
+    inlined once); ``embed_figures=False`` leaves the figures out (Jupyter repr)."""
+    p = run.preset
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>litscan: {_e(p.title)}</title><style>{_CSS}</style>",
+    ]
+    if embed_figures and figures and plotly_src:
+        parts.append(f"<script src='{_e(plotly_src)}'></script>")
+    parts.append("</head><body>")
+    parts.append(f"<h1>{_e(p.title)}</h1><p><b>Claim</b>: {_e(p.claim)}</p>")
+    if p.description:
+        parts.append(f"<p>{_e(p.description)}</p>")
+    for note in run.notes:
+        parts.append(f"<p class='muted'><b>Note</b>: {_e(note)}</p>")
+    parts.append("<h2>Verdicts</h2>" + _summary_table(run))
+    parts.append("<h2>Definitions</h2><ul>")
+    y0, y1 = p.population.years
+    parts.append(
+        f"<li>Population: works published {y0}–{y1}"
+        + (f", venues {_e(', '.join(p.population.venues))}" if p.population.venues else "")
+        + (f", AI scope {_e(p.population.ai_scope.spec)}" if p.population.ai_scope else "")
+        + "; works without any author country are left out of every "
+        "share's denominator.</li>"
+    )
+    for name, lab in p.labels.items():
+        parts.append(f"<li>Label <code>{_e(name)}</code> = <code>{_e(lab.spec)}</code></li>")
+    parts.append(
+        "<li>Share of country C = (Σ over selected works of C's counting weight) / (number of "
+        "selected works with at least one country). <b>Whole</b> counting: weight 1 if any "
+        "author is in C. <b>Fractional</b>: a work's weight of 1 split equally among its authors "
+        "with a country, each author's part equally among that author's countries. Primary "
+        f"counting: {_e(p.counting.primary)}.</li>"
+    )
+    parts.append(
+        f"<li>Highly cited: the top {p.highly_cited.top * 100:g} % of the population's works "
+        f"by citations within {_e(' × '.join(p.highly_cited.within))} (ties at the threshold "
+        "weighted fractionally); sensitivity thresholds "
+        f"{_e(', '.join(f'{t * 100:g} %' for t in p.highly_cited.sensitivity))}.</li>"
+    )
+    parts.append(
+        f"<li>Verdict rule: {_e(VERDICT_RULE)} Minimum works per side: "
+        f"{p.min_works}. Bootstrap: {p.resamples} resamples (sensitivity rows: fewer), "
+        f"seed {p.seed}.</li></ul>"
+    )
+    parts.append("<h2>Evidence</h2><ul>")
+    for ev in run.evidence.values():
+        parts.append(f"<li><b>{_e(ev.name)}</b> — {_e(ev.caveat)}</li>")
+    parts.append("</ul>")
+    parts.append("<h2>Claims</h2>")
+    parts += [claim_html(r) for r in run.results]
+    if embed_figures and figures:
+        parts.append("<h2>Figures</h2>")
+        first = plotly_src is None
+        for name, caption, fig in figures:
+            parts.append(f"<h3>{_e(caption)}</h3>")
+            if fig is None:
+                continue
+            parts.append(
+                fig.to_html(
+                    full_html=False,
+                    include_plotlyjs=bool(first),
+                    div_id=f"fig-{name}",
+                    config={"displaylogo": False},
+                )
+            )
+            first = False
+    if "highly_cited_shares" in run.tables:
+        parts.append("<h2>Tables</h2><h3>Highly-cited shares</h3>")
+        parts.append(
+            _table_html(
+                run.tables["highly_cited_shares"],
+                [
+                    "label",
+                    "country_code",
+                    "counting",
+                    "share",
+                    "lo",
+                    "hi",
+                    "n_works",
+                    "n_total",
+                    "low_n",
+                ],
+            )
+        )
+    if "coverage" in run.tables and run.tables["coverage"].height:
+        parts.append(
+            "<h2>Coverage</h2><p class='muted'>Works per venue × year in the population (record "
+            "level); a share moves when this mix moves, which is why verdicts are standardised "
+            "over venue × year strata.</p>"
+        )
+        parts.append(coverage_html(run.tables["coverage"]))
+    if "examples" in run.tables:
+        parts.append(
+            "<h2>Most cited works per label</h2><p class='muted'>To check what the "
+            "labels select (citations as in the data).</p>"
+        )
+        parts.append(
+            _table_html(
+                run.tables["examples"],
+                ["label", "title", "source", "year", "cited_by_count", "countries"],
+            )
+        )
+    if manifest:
+        parts.append("<h2>Provenance</h2><table>")
+        for k, v in manifest.items():
+            parts.append(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>")
+        parts.append("</table>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def index_html(entries: Sequence[tuple[str, str, str, Mapping[str, str]]]) -> str:
+    """Index page of ``litscan run --all``: (name, claim, relative report path, verdicts)."""
+    rows = []
+    for name, claim, href, verdicts in entries:
+        vs = " ".join(f"{_e(cid)}: {_badge(v)}" for cid, v in verdicts.items())
+        rows.append(
+            f"<tr><td><a href='{_e(href)}'>{_e(name)}</a></td><td>{_e(claim)}</td>"
+            f"<td>{vs}</td></tr>"
+        )
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>litscan "
+        f"reports</title><style>{_CSS}</style></head><body><h1>litscan: claims about the "
+        "geography of AI research</h1><table><tr><th>preset</th><th>claim</th><th>verdicts"
+        f"</th></tr>{''.join(rows)}</table><p class='muted'>{_e(VERDICT_RULE)}</p>"
+        "</body></html>"
+    )
+
+
+set_html_renderer("claim", claim_html)
+set_html_renderer("evaluation", lambda run: render_html(run, embed_figures=False))
