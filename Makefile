@@ -4,22 +4,31 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= out
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# every install is constrained by the lock file (the versions the tests ran with); uv when present
+LOCK   := requirements.lock
+PIP    := $(if $(shell command -v uv 2>/dev/null),uv pip install --python $(BIN)/python --quiet,$(BIN)/python -m pip install --quiet)
 
-.PHONY: run test lab figures bench bench-smoke data lint chromium java venv venv-core clean
+.PHONY: run test lab figures bench bench-smoke data lint lock chromium java venv venv-core clean
 
 # Two installs: `run` needs only litscan and its dependencies (no test/lab/bench/engines extras);
-# `test` installs everything. Each stamp is redone when pyproject.toml changes.
+# `test` installs everything. Each stamp is redone when pyproject.toml or the lock file changes.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(BIN)/.installed-core: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(BIN)/.installed-core: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) -c $(LOCK) -e .
 	touch $@
 
-$(BIN)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[test,lab,bench,engines]"
+$(BIN)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) -c $(LOCK) -e ".[test,lab,bench,engines]"
 	touch $@ $(BIN)/.installed-core
+
+## lock: rewrite requirements.lock from the full environment (after changing a dependency)
+lock: venv
+	{ echo "# litscan's environment, pinned: make run / make test install with it as constraints."; \
+	  echo "# Rewritten by 'make lock' from an environment with every extra installed."; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^litscan' ; } > $(LOCK).tmp && mv $(LOCK).tmp $(LOCK)
 
 ## venv-core: litscan alone (what `make run` needs); venv: every extra (tests, lab, benchmarks)
 venv-core: $(BIN)/.installed-core
