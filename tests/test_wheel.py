@@ -122,9 +122,10 @@ def _make_plan(target: str) -> str:
 
 def test_make_run_installs_only_what_the_main_job_needs():
     run = _make_plan("run")
-    assert "pip install --quiet -e .\n" in run
+    # installed from the lock file (constraints), litscan alone: no extras
+    assert "-c requirements.lock -e .\n" in run
     assert "[" not in run and "chromium" not in run and "apt-get" not in run
     test = _make_plan("test")
-    assert '-e ".[test,lab,bench,engines]"' in test and "chromium" in test
+    assert '-c requirements.lock -e ".[test,lab,bench,engines]"' in test and "chromium" in test
     figures = _make_plan("figures")
     assert "chromium" in figures and "[test" not in figures
