@@ -62,7 +62,7 @@ def test_shipped_sheets_are_complete_and_disjoint():
     assert set(audit2["population"]) == set(audit3["population"]) == {"cv"}
     for frame in (train, audit, train2, audit2, audit3):
         _check_weights(frame)
-    # round 3 strata as drawn by scripts/build_annotation_sheets_round3.py (F taken whole)
+    # round 3 strata as drawn by scripts/build_annotation_sheets.py 3 (F taken whole)
     n3 = dict(audit3.group_by("stratum").len().iter_rows())
     assert n3 == {"F": 9, "S": 110, "near": 40, "K": 35, "O": 15}
     assert audit3.filter(pl.col("stratum") == "F")["weight"].to_list() == [1.0] * 9
@@ -71,7 +71,7 @@ def test_shipped_sheets_are_complete_and_disjoint():
 
     for lab in ("surveillance", "face_recognition"):
         assert not set(pool_of(lab)["work_id"]) & ids[4]
-    # round 2 strata as drawn by scripts/build_annotation_sheets_round2.py
+    # round 2 strata as drawn by scripts/build_annotation_sheets.py 2
     n2 = dict(audit2.group_by("stratum").len().iter_rows())
     assert n2 == {"F": 50, "S": 80, "near": 30, "K": 40, "O": 15}
     # each label trains on the sheets before its held-out audit: face_recognition never saw an
