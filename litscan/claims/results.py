@@ -126,6 +126,18 @@ ROBUSTNESS_PARTS = (
 )  # fmt: skip
 
 
+def _rule_constants() -> dict[str, Any]:
+    """The fixed gates of the decisive-strata rule, stated in every ``verdicts.json`` entry."""
+    from litscan.stats import decisive
+
+    return {
+        "decisive_floor": decisive.DECISIVE_FLOOR,
+        "exception_weight": decisive.EXCEPTION_WEIGHT,
+        "exception_agreement": decisive.EXCEPTION_AGREEMENT,
+        "min_re_strata": decisive.MIN_RE_STRATA,
+    }
+
+
 @dataclass(frozen=True)
 class Robustness:
     """How a record-level verdict holds up (see ``docs/aggregation.md``).
@@ -157,6 +169,17 @@ class Robustness:
     agreement_threshold: float = 0.80
     n_agree: int = 0
     n_specifications: int = 0
+    #: what the strata are: ``venue`` (record claims) or ``year`` (count claims over years)
+    unit: str = "venue"
+    #: opposing decisive strata the verdict stands despite (``[{stratum, diff, lo, hi, weight,
+    #: n_a, n_b}]``, :mod:`litscan.stats.decisive`)
+    exceptions: tuple[Mapping[str, Any], ...] = ()
+    #: decisive strata below the ``min_works`` gate of I² (counted by the rule all the same)
+    sub_gate: tuple[str, ...] = ()
+    #: the k = 2 statement: I² and random effects not computed, the two strata's intervals used
+    fallback: str = ""
+    #: share of side A's weight carried by the decisive strata opposing the verdict
+    opposing_weight: float | None = None
 
     @classmethod
     def absent(cls, reason: str) -> Robustness:
@@ -190,6 +213,12 @@ class Robustness:
             excluded=list(self.excluded),
             notes=list(self.notes),
             specifications=_clean(list(self.specifications)),
+            unit=self.unit,
+            exceptions=_clean(list(self.exceptions)),
+            sub_gate=list(self.sub_gate),
+            fallback=self.fallback or None,
+            opposing_weight=_clean(self.opposing_weight),
+            rule=_rule_constants(),
         )
         return out
 
@@ -211,10 +240,21 @@ class ClaimResult:
     #: the verdict recomputed with a task label corrected for its audited error
     #: (:func:`litscan.labels.label_error.records_claim_row`); None when no side rests on an audited label
     label_error: Mapping[str, Any] | None = None
+    #: the smallest difference worth a verdict (fraction, like ``diff``) and where it comes from
+    min_effect: float | None = None
+    min_effect_basis: str = ""
 
     @property
     def is_proxy(self) -> bool:
         return self.claim.proxy_for is not None
+
+    @property
+    def verdict_text(self) -> str:
+        """The verdict with its named exceptions: ``supported; IROS against``."""
+        exc = self.robustness.exceptions if self.robustness is not None else ()
+        if not exc:
+            return self.verdict
+        return f"{self.verdict}; {', '.join(str(e['stratum']) for e in exc)} against"
 
     def as_dict(self) -> dict[str, Any]:
         c = self.claim
@@ -225,6 +265,9 @@ class ClaimResult:
             "a": self.description_a,
             "b": self.description_b,
             "verdict": self.verdict,
+            "verdict_text": self.verdict_text,
+            "min_effect": _clean(self.min_effect),
+            "min_effect_basis": self.min_effect_basis,
             "evidence": self.evidence,
             "evidence_kind": c.evidence,
             "proxy_for": c.proxy_for,
