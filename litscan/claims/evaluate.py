@@ -12,7 +12,10 @@ litscan computes the difference ``A − B`` with a 95 % interval:
   a sampling interval), and the report says so.
 
 ``A > B`` is **supported** when the interval's lower end is above 0, **contradicted** when its
-upper end is below 0, **inconclusive** otherwise (mirrored for ``<``). A claim is **not testable on
+upper end is below 0, **inconclusive** otherwise (mirrored for ``<``); **negligible** when the
+interval lies inside ±``min_effect`` (:mod:`litscan.claims.effects`), inconclusive when only the
+point does. Strata (venues; years of a count claim) then vote (:mod:`litscan.stats.decisive`):
+``venue-dependent`` / ``year-dependent``, a named exception, or ``inconclusive`` on low agreement. A claim is **not testable on
 this data** when a side has fewer than ``min_works`` works (numerator or denominator), when a label
 or year range is not in the data, or when the claim needs data that is not available offline; the
 result then says what would make it testable (e.g. the exact ``litscan`` command).
@@ -26,12 +29,11 @@ from dataclasses import replace
 
 import polars as pl
 
-from litscan.claims import effects
+from litscan.claims import effects, strata_verdict
 from litscan.claims.presets import Claim, LabelDef, Preset, Side
 from litscan.claims.results import ClaimResult, Estimate, Evaluation, Evidence, Robustness
 from litscan.errors import InputDataError, UsageError
 from litscan.labels import label_error
-from litscan.stats import decisive
 from litscan.stats import heterogeneity as het
 from litscan.stats import robustness as rb
 from litscan.stats.compare import Selection, selection_works
@@ -401,88 +403,10 @@ def _robustness(
             f"fewer than {preset.min_works} works on each side): {skip_v} venue(s), "
             f"{skip_y} year(s)"
         )
-    rob, final, reason = _rule_robustness(preset, claim, ven, specs, top, verdict, min_effect,
+    rob, final, reason = strata_verdict.rule_robustness(preset, claim, ven, specs, top, verdict, min_effect,
                                           "venue", reasons, preset.counting.primary)  # fmt: skip
     rob = replace(rob, crude=crude, standardised=standardised, notes=(*rob.notes, *grid_notes))
     return rob, final, reason
-
-
-def _rule_robustness(
-    preset: Preset,
-    claim: Claim,
-    units: list[rb.VenueEstimate],
-    specs: list[rb.Spec],
-    top: float | None,
-    verdict: str,
-    min_effect: float,
-    unit: str,
-    reasons: dict[str, str],
-    counting: str,
-) -> tuple[Robustness, str, str]:
-    """Agreement, leave-one-out and the decisive-strata rule (:mod:`litscan.stats.decisive`)."""
-    st = preset.strata
-    testable = [sp for sp in specs if sp.verdict != NOT_TESTABLE]
-    agree = [sp for sp in testable if sp.verdict == verdict]
-    agreement = len(agree) / len(testable) if testable else None
-    if agreement is None:
-        reasons["agreement"] = "no specification is testable"
-    loo = []
-    for sp in specs:
-        if sp.counting != counting or sp.top != top:
-            continue
-        if (sp.left_out_venue is None) == (sp.left_out_year is None):
-            continue  # the full specification, or two left out at once
-        left = sp.left_out_venue if sp.left_out_venue is not None else sp.left_out_year
-        loo.append({
-            "left_out": left, "kind": "venue" if sp.left_out_venue is not None else "year",
-            "verdict": sp.verdict, "diff": sp.diff, "lo": sp.lo, "hi": sp.hi,
-            "flips": sp.verdict not in (verdict, NOT_TESTABLE),
-        })  # fmt: skip
-    rule = decisive.apply_rule(
-        units, unit=unit, op=claim.op, verdict=verdict, min_effect=min_effect,
-        min_works=preset.min_works, constant=claim.b.is_constant,
-        i2_threshold=st.i2_threshold, agreement=agreement, agreement_threshold=st.agreement,
-        n_agree=len(agree), n_specs=len(testable),
-    )  # fmt: skip
-    strata = None
-    if units:
-        strata = tuple(
-            {"stratum": u.stratum, "diff": u.diff, "lo": u.lo, "hi": u.hi, "n_a": u.n_a,
-             "n_b": u.n_b, "eligible": u.eligible, "weight": u.weight,
-             "verdict": decisive.stratum_verdict(u, claim.op, min_effect),
-             "decisive": u.stratum in rule.decisive,
-             "degenerate": rule.degenerate.get(u.stratum) or None}
-            for u in units
-        )  # fmt: skip
-    re = rule.random_effects
-    if re is None and "i2" not in reasons:
-        reasons.update(i2=rule.re_reason, random_effects=rule.re_reason)
-    notes = (rule.fallback,) if rule.fallback else ()
-    rob = Robustness(
-        strata=strata,
-        i2=rule.i2,
-        random_effects=None if re is None else
-        {"diff": re["diff"], "lo": re["lo"], "hi": re["hi"], "tau2": re["tau2"], "k": re["k"],
-         "i2": re["i2"]},
-        leave_one_out=tuple(loo),
-        agreement=agreement,
-        fragile=any(d["flips"] for d in loo),
-        reasons=reasons,
-        specifications=tuple(sp.as_dict() for sp in specs),
-        venues_above=rule.above,
-        venues_below=rule.below,
-        i2_threshold=st.i2_threshold,
-        agreement_threshold=st.agreement,
-        n_agree=len(agree),
-        n_specifications=len(testable),
-        notes=notes,
-        unit=unit,
-        exceptions=rule.exceptions,
-        sub_gate=rule.sub_gate,
-        fallback=rule.fallback,
-        opposing_weight=rule.opposing_weight,
-    )  # fmt: skip
-    return rob, rule.verdict, rule.reason
 
 
 def _pooling_refused(claim: Claim, by: list[str], S: rb.StrataSums) -> str:
@@ -770,7 +694,7 @@ def _evaluate_counts(preset: Preset, claim: Claim, ev: Evidence) -> ClaimResult:
              for y in range(y0, y1 + 1)]  # fmt: skip
     years = [(y, e) for y, e in years if e.n_total_a]
     per_year = tuple(years) if claim.per_year else ()
-    rob, final, reason = _counts_robustness(preset, claim, primary, years)
+    rob, final, reason = strata_verdict.counts_robustness(preset, claim, primary, years)
     if primary.verdict == NOT_TESTABLE:
         reason = (
             f"too few works: fewer than {preset.min_works} on a side (A: {primary.n_a} "
@@ -799,37 +723,6 @@ def _evaluate_counts(preset: Preset, claim: Claim, ev: Evidence) -> ClaimResult:
         to_test=live_command(preset, claim) if final == NOT_TESTABLE else "",
         robustness=rob,
     )
-
-
-def _counts_robustness(
-    preset: Preset, claim: Claim, primary: Estimate, years: list[tuple[int, Estimate]]
-) -> tuple[Robustness | None, str, str]:
-    """(robustness over years, final verdict, reason) of a count claim: years are its strata
-    (per-year estimates, I² and random effects, leave-one-year-out; :mod:`litscan.stats.decisive`)."""
-    me, _ = effects.min_effect(preset, claim)
-    verdict = primary.verdict
-    pop = preset.population.years
-    why = ""
-    if verdict == NOT_TESTABLE:
-        return None, verdict, ""
-    if not claim.b.is_constant and (claim.a.years or pop) != (claim.b.years or pop):
-        why = "the sides cover different years, so years are the contrast, not strata"
-    elif len(years) < 2:
-        why = "the claim covers one year, so there are no strata over years"
-    crude = {"diff": primary.diff, "lo": primary.lo, "hi": primary.hi,
-             "share_a": primary.share_a, "share_b": primary.share_b,
-             "n_a": primary.n_total_a, "n_b": primary.n_total_b}  # fmt: skip
-    if why:
-        rob = Robustness.absent(why)
-        reasons = {k: v for k, v in rob.reasons.items() if k != "crude"}
-        return replace(rob, crude=crude, reasons=reasons, unit="year"), verdict, ""
-    rows = [het.YearCounts(y, e.n_a, e.n_total_a, e.n_b, e.n_total_b) for y, e in years]
-    units, specs = het.count_years(rows, op=claim.op, constant=claim.b.value,
-                                   min_works=preset.min_works, min_effect=me)  # fmt: skip
-    reasons = {"standardised": "aggregate counts: shares pooled over years (no venue strata)"}
-    rob, final, reason = _rule_robustness(preset, claim, units, specs, None, verdict, me, "year",
-                                          reasons, "whole")  # fmt: skip
-    return replace(rob, crude=crude), final, reason
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 
 from litscan.claims.presets import Claim, Preset
+from litscan.stats import decisive
 
 __all__ = [
     "Evidence",
@@ -128,8 +129,6 @@ ROBUSTNESS_PARTS = (
 
 def _rule_constants() -> dict[str, Any]:
     """The fixed gates of the decisive-strata rule, stated in every ``verdicts.json`` entry."""
-    from litscan.stats import decisive
-
     return {
         "decisive_floor": decisive.DECISIVE_FLOOR,
         "exception_weight": decisive.EXCEPTION_WEIGHT,
@@ -147,6 +146,10 @@ class Robustness:
     n_b, eligible}]``; ``i2``; ``random_effects``: ``{diff, lo, hi, tau2, k}``;
     ``leave_one_out``: ``[{left_out, kind, verdict, diff, lo, hi}]``; ``agreement`` (0..1);
     ``fragile``. A part that could not be computed is None and ``reasons[part]`` says why.
+    ``unit`` says what the strata are (``venue``, or ``year`` for count claims); each stratum
+    also has ``weight`` (share of side A's weight), ``verdict``, ``decisive`` and
+    ``degenerate`` (why it cannot be decisive, or None); ``exceptions``, ``sub_gate``,
+    ``fallback`` and ``opposing_weight`` come from :func:`litscan.stats.decisive.apply_rule`.
     ``specifications`` holds every specification of the grid; ``excluded`` the strata and
     venue-years left out, with why; ``notes`` further statements for the report.
     """
