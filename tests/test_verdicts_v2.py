@@ -318,3 +318,16 @@ def test_count_claim_years_that_disagree_are_year_dependent():
     assert loo[2016]["diff"] == pytest.approx((84_000 - 78_000) / 400_000)
     d = r.as_dict()["robustness"]
     assert d["strata"][0]["stratum"] == "2016" and d["unit"] == "year"
+
+
+def test_label_error_uses_the_claims_min_effect():
+    from litscan.labels import label_error as le
+
+    # synthetic shares: a label with perfect precision leaves the numbers as they are
+    a, b = le.SideShares(0.302, 0.30, "x"), le.SideShares(0.300)
+    q = {"x": le.LabelQuality("x", 1.0, 1.0, 1.0)}
+    kw = dict(lo=0.001, hi=0.003, estimate=0.002, verdict=NEGLIGIBLE)
+    row = le.label_error(a, b, ">", q, min_effect=0.01, **kw)
+    assert row["verdict_corrected"] == NEGLIGIBLE and row["survives"] is True
+    plain = le.label_error(a, b, ">", q, **kw)  # the plain interval rule: "supported"
+    assert plain["verdict_corrected"] == SUPPORTED and plain["survives"] is False

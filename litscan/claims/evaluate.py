@@ -34,6 +34,7 @@ from litscan.claims.presets import Claim, LabelDef, Preset, Side
 from litscan.claims.results import ClaimResult, Estimate, Evaluation, Evidence, Robustness
 from litscan.errors import InputDataError, UsageError
 from litscan.labels import label_error
+from litscan.stats import decisive
 from litscan.stats import heterogeneity as het
 from litscan.stats import robustness as rb
 from litscan.stats.compare import Selection, selection_works
@@ -383,7 +384,8 @@ def _robustness(
         why = "the claim compares venues, so there is no per-venue estimate"
         reasons.update(dict.fromkeys(("strata", "i2", "random_effects"), why))
     else:
-        ven = rb.per_venue(S, preset.counting.primary, by=by, min_works=preset.min_works)
+        ven = rb.per_venue(S, preset.counting.primary, by=by, min_works=preset.min_works,
+                           floor=min(preset.min_works, decisive.DECISIVE_FLOOR))  # fmt: skip
         if not ven:
             reasons["strata"] = "no venue has works on both sides"
     # specification grid (+ equal weight per venue)
@@ -581,6 +583,7 @@ def _label_error(
             hi=primary.hi,
             verdict=primary.verdict,
             estimate=primary.diff,
+            min_effect=effects.min_effect(preset, claim)[0],
         )
     except (InputDataError, UsageError) as exc:
         return {"error": str(exc)}

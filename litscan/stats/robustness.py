@@ -462,8 +462,13 @@ def per_venue(
     min_works: int,
     keep: np.ndarray | None = None,
     level: float = 0.95,
+    floor: int | None = None,
 ) -> list[VenueEstimate]:
-    """A − B within each venue (standardised over the rest of the key ``by`` inside it)."""
+    """A − B within each venue (standardised over the rest of the key ``by`` inside it).
+
+    Beyond :data:`MAX_SMALL_VENUES` venues only those with at least ``floor`` (default
+    ``min_works``) works on each side get an estimate."""
+    floor = min_works if floor is None else floor
     src = sums.column("source")
     if src is None:
         return []
@@ -474,8 +479,8 @@ def per_venue(
     if len(venues) > MAX_SMALL_VENUES:  # many small venues (live journals): the big ones only
         const = sums.constant is not None
         venues = [v for v in venues
-                  if sums.n[0, base & (src == v)].sum() >= min_works
-                  and (const or sums.n[1, base & (src == v)].sum() >= min_works)]  # fmt: skip
+                  if sums.n[0, base & (src == v)].sum() >= floor
+                  and (const or sums.n[1, base & (src == v)].sum() >= floor)]  # fmt: skip
     den_a = sums.point[_DEN]
     total_a = float(den_a[base].sum())
     for v in venues:
