@@ -256,6 +256,11 @@ def test_ten_supporting_venues_and_a_small_opposing_one_name_the_exception():
     assert d["verdict_text"] == "supported; IROS against"
     assert d["robustness"]["exceptions"][0]["weight"] == pytest.approx(200 / 4200)
     assert d["robustness"]["rule"]["exception_weight"] == decisive.EXCEPTION_WEIGHT
+    from litscan.claims.results import claims_frame
+
+    row = claims_frame([r]).row(0, named=True)
+    assert row["verdict"] == SUPPORTED and row["verdict_text"] == "supported; IROS against"
+    assert row["min_effect"] == pytest.approx(0.01)
 
 
 def test_two_venues_take_the_fallback_and_say_so():

@@ -319,7 +319,7 @@ CLAIMS_FRAME_SCHEMA = {
     "hi": pl.Float64, "verdict": pl.Utf8, "counting": pl.Utf8, "crude_diff": pl.Float64,
     "std_diff": pl.Float64, "std_lo": pl.Float64, "std_hi": pl.Float64, "i2": pl.Float64,
     "agreement": pl.Float64, "fragile": pl.Boolean, "robustness": pl.Utf8,
-    "label_error": pl.Utf8,
+    "label_error": pl.Utf8, "verdict_text": pl.Utf8, "min_effect": pl.Float64,
 }  # fmt: skip
 
 
@@ -334,8 +334,10 @@ def claims_frame(results: Sequence[ClaimResult]) -> pl.DataFrame:
     """One row per claim: ``id, text, op, diff, lo, hi, verdict, counting`` (primary estimate;
     null ``diff`` for claims not testable on this data), then the robustness summary:
     ``crude_diff``, ``std_diff/std_lo/std_hi`` (standardised), ``i2``, ``agreement``, ``fragile``
-    and ``robustness`` (one line), and ``label_error`` (whether the verdict survives its task
-    label's audited error), null where not computed."""
+    and ``robustness`` (one line), ``label_error`` (whether the verdict survives its task
+    label's audited error), ``verdict_text`` (the verdict with named exceptions, "supported;
+    IROS against") and ``min_effect`` (the smallest difference worth a verdict, a fraction),
+    null where not computed."""
     rows = []
     for r in results:
         e = r.primary
@@ -361,6 +363,8 @@ def claims_frame(results: Sequence[ClaimResult]) -> pl.DataFrame:
                 "fragile": None if rb is None else rb.fragile,
                 "robustness": None if rb is None else rb.summary(),
                 "label_error": _label_error_cell(r.label_error),
+                "verdict_text": r.verdict_text,
+                "min_effect": _clean(r.min_effect),
             }
         )
     return pl.DataFrame(rows, schema=CLAIMS_FRAME_SCHEMA, orient="row")
