@@ -12,6 +12,8 @@ import tomllib
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from litscan.claims.evaluate import evaluate
 from litscan.claims.presets import parse_preset
@@ -336,3 +338,21 @@ def test_label_error_uses_the_claims_min_effect():
     assert row["verdict_corrected"] == NEGLIGIBLE and row["survives"] is True
     plain = le.label_error(a, b, ">", q, **kw)  # the plain interval rule: "supported"
     assert plain["verdict_corrected"] == SUPPORTED and plain["survives"] is False
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    a=st.floats(-1, 1), b=st.floats(-1, 1), t=st.floats(0, 1), m=st.floats(0, 0.2),
+)
+def test_decide_properties(a, b, t, m):
+    lo, hi = min(a, b), max(a, b)
+    p = lo + t * (hi - lo)
+    v = decide(">", lo, hi, m, p)
+    assert (v == NEGLIGIBLE) == (m > 0 and -m < lo and hi < m)
+    if v == SUPPORTED:
+        assert lo > 0 and p >= m
+    if v == CONTRADICTED:
+        assert hi < 0 and p <= -m
+    assert decide("<", -hi, -lo, m, -p) == v  # mirrored
+    if m == 0:
+        assert v == (SUPPORTED if lo > 0 else CONTRADICTED if hi < 0 else INCONCLUSIVE)

@@ -15,8 +15,8 @@ litscan computes the difference ``A − B`` with a 95 % interval:
 upper end is below 0, **inconclusive** otherwise (mirrored for ``<``); **negligible** when the
 interval lies inside ±``min_effect`` (:mod:`litscan.claims.effects`), inconclusive when only the
 point does. Strata (venues; years of a count claim) then vote (:mod:`litscan.stats.decisive`):
-``venue-dependent`` / ``year-dependent``, a named exception, or ``inconclusive`` on low agreement. A claim is **not testable on
-this data** when a side has fewer than ``min_works`` works (numerator or denominator), when a label
+``venue-dependent`` / ``year-dependent``, a named exception, or ``inconclusive`` on low
+agreement. A claim is **not testable on this data** when a side has fewer than ``min_works`` works (numerator or denominator), when a label
 or year range is not in the data, or when the claim needs data that is not available offline; the
 result then says what would make it testable (e.g. the exact ``litscan`` command).
 """
@@ -405,8 +405,10 @@ def _robustness(
             f"fewer than {preset.min_works} works on each side): {skip_v} venue(s), "
             f"{skip_y} year(s)"
         )
-    rob, final, reason = strata_verdict.rule_robustness(preset, claim, ven, specs, top, verdict, min_effect,
-                                          "venue", reasons, preset.counting.primary)  # fmt: skip
+    rob, final, reason = strata_verdict.rule_robustness(
+        preset, claim, ven, specs, top, verdict, min_effect, "venue", reasons,
+        preset.counting.primary,
+    )  # fmt: skip
     rob = replace(rob, crude=crude, standardised=standardised, notes=(*rob.notes, *grid_notes))
     return rob, final, reason
 
