@@ -356,3 +356,12 @@ def test_decide_properties(a, b, t, m):
     assert decide("<", -hi, -lo, m, -p) == v  # mirrored
     if m == 0:
         assert v == (SUPPORTED if lo > 0 else CONTRADICTED if hi < 0 else INCONCLUSIVE)
+
+
+def test_two_venues_that_disagree_are_venue_dependent_with_the_fallback_once():
+    # synthetic: V1 strongly for (400 works), V2 against (100 works, 20 % of side A's weight)
+    cells = two_years("V1", 240, 80, 80) + two_years("V2", 10, 60, 30)
+    r = run(cells)
+    assert r.verdict == VENUE_DEPENDENT and r.robustness.random_effects is None
+    assert "no random-effects interval (k = 2, below)" in r.reason
+    assert r.reason.count("falls back") == 1

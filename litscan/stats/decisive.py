@@ -189,6 +189,7 @@ def apply_rule(
                  f"{EXCEPTION_WEIGHT * 100:.0f} %)"),
                 (re_verdict == verdict,
                  f"the random-effects interval is {re_verdict}" if re else
+                 "no random-effects interval (k = 2, below)" if fallback else
                  f"no random-effects interval ({re_reason})"),
                 (agreement is not None and agreement >= EXCEPTION_AGREEMENT,
                  f"{n_agree} of {n_specs} specifications give '{verdict}' (an exception needs "
