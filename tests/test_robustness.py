@@ -228,10 +228,11 @@ def test_opposite_venues_are_venue_dependent():
     assert r.verdict == VENUE_DEPENDENT
     rob = r.robustness
     assert rob.venues_above == ("V1 +60.0",) and rob.venues_below == ("V2 -60.0",)
-    assert rob.i2 > 0.9 and rob.random_effects["lo"] < 0 < rob.random_effects["hi"]
-    assert "V1" in r.reason and "V2" in r.reason and "random-effects" in r.reason
+    # two venues: no I² or random effects on k = 2 (verdicts v2); the rule says it falls back
+    assert rob.i2 is None and rob.random_effects is None
+    assert "V1" in r.reason and "V2" in r.reason and "falls back" in r.reason
     d = r.as_dict()["robustness"]
-    assert d["random_effects"]["diff"] == pytest.approx(0.0, abs=0.01)  # bootstrap variances
+    assert "k = 2" in d["reasons"]["random_effects"] and "k = 2" in d["fallback"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -249,11 +250,12 @@ def test_homogeneous_effect_is_supported_everywhere():
     assert r.verdict == SUPPORTED
     assert r.primary.diff == pytest.approx(0.3)
     assert rob.agreement == 1.0 and rob.fragile is False
-    # 2 countings x (all, 3 venues left out one at a time, 2 years left out), all testable
-    assert rob.n_specifications == 2 * (1 + 3 + 2)
+    # 2 countings x (all, 3 venues left out one at a time, 2 years left out, equal weight per
+    # venue), all testable
+    assert rob.n_specifications == 2 * (1 + 3 + 2 + 1)
     assert rob.i2 == pytest.approx(0.0, abs=1e-9)
     assert {d["left_out"] for d in rob.leave_one_out} == {"V1", "V2", "V3", 2020, 2021}
-    assert rob.summary() == "holds in 12/12 specifications"
+    assert rob.summary() == "holds in 14/14 specifications"
 
 
 # --------------------------------------------------------------------------------------------
@@ -346,7 +348,7 @@ def test_one_venue_has_no_heterogeneity_with_reason():
     works, wc, wl = build(per_year([("V1", 400, {"CN": 240, "US": 120}, False)]))
     r = evaluate(preset(CN_VS_US), {"records": evidence(works, wc, wl)}).results[0]
     d = r.as_dict()["robustness"]
-    assert d["i2"] is None and "fewer than two venues" in d["reasons"]["i2"]
+    assert d["i2"] is None and "fewer than 3 venues" in d["reasons"]["i2"]
     assert d["random_effects"] is None and d["reasons"]["random_effects"]
 
 
@@ -523,7 +525,9 @@ def test_figures_forest_spec_curve_coverage(simpson):
     forest = figs["cn-specialises_venues"][1]
     names = [t.name for t in forest.data]
     assert "standardised" in names and "crude (pooled)" in names
-    assert "random effects (DerSimonian–Laird)" in names
+    # two venues: no random effects on k = 2 (verdicts v2), so no random-effects row
+    assert ev.results[0].robustness.random_effects is None
+    assert "random effects (DerSimonian–Laird)" not in names
     std = next(t for t in forest.data if t.name == "standardised")
     assert std.x[0] == pytest.approx(100 * ev.results[0].robustness.standardised["diff"])
     curve = figs["cn-specialises_specs"][1]
@@ -668,8 +672,9 @@ years = [{years[0]}, {years[1]}]
         assert any("NEW" in x for x in rob["excluded"]) and "NEW" in page
     if expected == SUPPORTED:
         assert rob["agreement"] == 1.0 and rob["fragile"] is False
-    if expected == VENUE_DEPENDENT:
-        assert rob["random_effects"] is not None and "Why venue-dependent" in page
+    if expected == VENUE_DEPENDENT:  # two venues: the k = 2 fallback, stated
+        assert rob["random_effects"] is None and "Why venue-dependent" in page
+        assert "falls back" in claim["reason"]
 
 
 def test_empty_sides_compare_to_nan_not_an_error():

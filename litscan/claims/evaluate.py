@@ -12,8 +12,11 @@ litscan computes the difference ``A − B`` with a 95 % interval:
   a sampling interval), and the report says so.
 
 ``A > B`` is **supported** when the interval's lower end is above 0, **contradicted** when its
-upper end is below 0, **inconclusive** otherwise (mirrored for ``<``). A claim is **not testable on
-this data** when a side has fewer than ``min_works`` works (numerator or denominator), when a label
+upper end is below 0, **inconclusive** otherwise (mirrored for ``<``); **negligible** when the
+interval lies inside ±``min_effect`` (:mod:`litscan.claims.effects`), inconclusive when only the
+point does. Strata (venues; years of a count claim) then vote (:mod:`litscan.stats.decisive`):
+``venue-dependent`` / ``year-dependent``, a named exception, or ``inconclusive`` on low
+agreement. A claim is **not testable on this data** when a side has fewer than ``min_works`` works (numerator or denominator), when a label
 or year range is not in the data, or when the claim needs data that is not available offline; the
 result then says what would make it testable (e.g. the exact ``litscan`` command).
 """
@@ -26,10 +29,13 @@ from dataclasses import replace
 
 import polars as pl
 
+from litscan.claims import effects, strata_verdict
 from litscan.claims.presets import Claim, LabelDef, Preset, Side
 from litscan.claims.results import ClaimResult, Estimate, Evaluation, Evidence, Robustness
 from litscan.errors import InputDataError, UsageError
 from litscan.labels import label_error
+from litscan.stats import decisive
+from litscan.stats import heterogeneity as het
 from litscan.stats import robustness as rb
 from litscan.stats.compare import Selection, selection_works
 from litscan.stats.counts import shares_from_counts
@@ -43,6 +49,7 @@ from litscan.stats.verdicts import (
     VENUE_DEPENDENT,
     VERDICT_RULE,
     decide,
+    min_effect_reason,
 )
 from litscan.tables.filters import and_filters
 
@@ -356,9 +363,9 @@ def _robustness(
     by: list[str],
     prim: rb.Comparison,
     verdict: str,
+    min_effect: float = 0.0,
 ) -> tuple[Robustness, str, str]:
     """(robustness, final verdict, reason) for a testable primary estimate."""
-    st = preset.strata
     S = sums_by_top[top]
     reasons: dict[str, str] = {}
     crude = {"diff": prim.crude_diff, "lo": prim.crude_lo, "hi": prim.crude_hi,
@@ -369,48 +376,28 @@ def _robustness(
         "share_b": prim.share_b, "n_a": prim.n_a, "n_b": prim.n_b, "by": list(by),
         "weights": [{"stratum": k, "weight": w} for k, w in prim.weights],
     }  # fmt: skip
-    # heterogeneity between venues
-    strata = i2 = re = None
-    above: list[str] = []
-    below: list[str] = []
+    ven: list[rb.VenueEstimate] = []
+    venue_contrast = _venue_contrast(preset, claim)
     if "source" not in S.strata.columns:
         reasons.update(dict.fromkeys(("strata", "i2", "random_effects"), "the works have no venue"))
-    elif _venue_contrast(preset, claim):
+    elif venue_contrast:
         why = "the claim compares venues, so there is no per-venue estimate"
         reasons.update(dict.fromkeys(("strata", "i2", "random_effects"), why))
     else:
-        ven = rb.per_venue(S, preset.counting.primary, by=by, min_works=preset.min_works)
-        strata = tuple(
-            {"stratum": v.stratum, "diff": v.diff, "lo": v.lo, "hi": v.hi, "n_a": v.n_a,
-             "n_b": v.n_b, "eligible": v.eligible}
-            for v in ven
-        )  # fmt: skip
-        elig = [v for v in ven if v.eligible]
-        for v in elig:
-            d = decide(claim.op, v.lo, v.hi)
-            if d == SUPPORTED:
-                above.append(f"{v.stratum} {_pts(v.diff)}")
-            elif d == CONTRADICTED:
-                below.append(f"{v.stratum} {_pts(v.diff)}")
-        if len(elig) >= 2:
-            re = rb.random_effects([v.diff for v in elig], [v.var for v in elig])
-            i2 = re["i2"]
-        else:
-            why = (
-                f"fewer than two venues have at least {preset.min_works} works on each side "
-                f"({len(elig)} of {len(ven)})"
-            )
-            reasons.update(i2=why, random_effects=why)
+        ven = rb.per_venue(S, preset.counting.primary, by=by, min_works=preset.min_works,
+                           floor=min(preset.min_works, decisive.DECISIVE_FLOOR))  # fmt: skip
         if not ven:
             reasons["strata"] = "no venue has works on both sides"
-            strata = None
-    # specification grid
+    # specification grid (+ equal weight per venue)
     n_reps = min(preset.resamples, SPEC_RESAMPLES) if preset.resamples else None
     venues, years, skip_v, skip_y = rb.leave_out_units(S, preset.min_works)
+    grid = dict(op=claim.op, by=by, min_works=preset.min_works, n_reps=n_reps,
+                min_effect=min_effect)  # fmt: skip
     specs = rb.specification_grid(
-        sums_by_top, preset.counting.report, op=claim.op, by=by, min_works=preset.min_works,
-        venues=venues, years=years, n_reps=n_reps,
-    )  # fmt: skip
+        sums_by_top, preset.counting.report, venues=venues, years=years, **grid
+    )
+    if ven:
+        specs += het.equal_venue_specs(sums_by_top, preset.counting.report, **grid)
     grid_notes = []
     if skip_v or skip_y:
         grid_notes.append(
@@ -418,70 +405,11 @@ def _robustness(
             f"fewer than {preset.min_works} works on each side): {skip_v} venue(s), "
             f"{skip_y} year(s)"
         )
-    testable = [sp for sp in specs if sp.verdict != NOT_TESTABLE]
-    agree = [sp for sp in testable if sp.verdict == verdict]
-    agreement = len(agree) / len(testable) if testable else None
-    if agreement is None:
-        reasons["agreement"] = "no specification is testable"
-    loo = []
-    for sp in specs:
-        if sp.counting != preset.counting.primary or sp.top != top:
-            continue
-        if (sp.left_out_venue is None) == (sp.left_out_year is None):
-            continue  # the full specification, or two left out at once
-        left = sp.left_out_venue if sp.left_out_venue is not None else sp.left_out_year
-        loo.append({
-            "left_out": left, "kind": "venue" if sp.left_out_venue is not None else "year",
-            "verdict": sp.verdict, "diff": sp.diff, "lo": sp.lo, "hi": sp.hi,
-            "flips": sp.verdict not in (verdict, NOT_TESTABLE),
-        })  # fmt: skip
-    fragile = any(d["flips"] for d in loo)
-    final, reason = verdict, ""
-    re_verdict = decide(claim.op, re["lo"], re["hi"]) if re is not None else None
-    if above and below:
-        final = VENUE_DEPENDENT
-        reason = (
-            f"venues with decisive intervals disagree: for the claim {', '.join(above)}; "
-            f"against it {', '.join(below)} (A − B in points)"
-        )
-    elif i2 is not None and i2 > st.i2_threshold and re_verdict != verdict:
-        final = VENUE_DEPENDENT
-        reason = (
-            f"heterogeneity between venues is high (I² = {i2 * 100:.0f} % > "
-            f"{st.i2_threshold * 100:.0f} %) and the random-effects interval "
-            f"{_pts(re['diff'])} [{_pts(re['lo'])}, {_pts(re['hi'])}] is {re_verdict}, not {verdict}"
-        )
-    elif agreement is not None and agreement < st.agreement:
-        final = INCONCLUSIVE
-        reason = (
-            f"only {len(agree)} of {len(testable)} specifications ({agreement * 100:.0f} %) agree "
-            f"with '{verdict}' (needed: {st.agreement * 100:.0f} %)"
-        )
-    if final == VENUE_DEPENDENT and re is not None:
-        reason += (
-            f"; random-effects A − B {_pts(re['diff'])} [{_pts(re['lo'])}, {_pts(re['hi'])}] "
-            f"points, I² = {i2 * 100:.0f} %"
-        )
-    rob = Robustness(
-        crude=crude,
-        standardised=standardised,
-        strata=strata,
-        i2=i2,
-        random_effects=None if re is None else
-        {"diff": re["diff"], "lo": re["lo"], "hi": re["hi"], "tau2": re["tau2"], "k": re["k"]},
-        leave_one_out=tuple(loo),
-        agreement=agreement,
-        fragile=fragile,
-        reasons=reasons,
-        specifications=tuple(sp.as_dict() for sp in specs),
-        venues_above=tuple(above),
-        venues_below=tuple(below),
-        i2_threshold=st.i2_threshold,
-        agreement_threshold=st.agreement,
-        n_agree=len(agree),
-        n_specifications=len(testable),
-        notes=tuple(grid_notes),
+    rob, final, reason = strata_verdict.rule_robustness(
+        preset, claim, ven, specs, top, verdict, min_effect, "venue", reasons,
+        preset.counting.primary,
     )  # fmt: skip
+    rob = replace(rob, crude=crude, standardised=standardised, notes=(*rob.notes, *grid_notes))
     return rob, final, reason
 
 
@@ -596,9 +524,11 @@ def _evaluate_records(preset: Preset, claim: Claim, ev: Evidence, base: dict) ->
                 notes=tuple(notes),
             )
         return not_testable(preset, claim, ev.name, reason, tuple(caveats), rob)
-    verdict = decide(claim.op, prim.lo, prim.hi)
+    me, _ = effects.min_effect(preset, claim)
+    verdict = decide(claim.op, prim.lo, prim.hi, me, prim.diff)
     primary = _estimate(prim, top, verdict, interval)
-    rob, final, reason = _robustness(preset, claim, sums_by_top, top, by, prim, verdict)
+    rob, final, reason = _robustness(preset, claim, sums_by_top, top, by, prim, verdict, me)
+    reason = reason or min_effect_reason(verdict, prim.diff, prim.lo, prim.hi, me)
     rob = replace(rob, excluded=tuple(excluded), notes=(*notes, *rob.notes))
     n_reps = min(preset.resamples, SPEC_RESAMPLES) if preset.resamples else None
     sens_text = _interval_text(preset, by, n_reps or 0)
@@ -611,7 +541,8 @@ def _evaluate_records(preset: Preset, claim: Claim, ev: Evidence, base: dict) ->
                 continue
             c = rb.compare(sums_by_top[t], cnt, by=by, n_reps=n_reps)
             sens.append(
-                _estimate(c, t, rb.spec_verdict(c, claim.op, preset.min_works, constant), sens_text)
+                _estimate(c, t, rb.spec_verdict(c, claim.op, preset.min_works, constant, me),
+                          sens_text)
             )
     per_year: list[tuple[int, Estimate]] = []
     yr = S.column("year")
@@ -620,7 +551,7 @@ def _evaluate_records(preset: Preset, claim: Claim, ev: Evidence, base: dict) ->
         for y in sorted({int(v) for v in yr.tolist() if v is not None}):
             c = rb.compare(S, primary_counting, by=within, keep=yr == y, n_reps=n_reps)
             if c.n_a:
-                v = rb.spec_verdict(c, claim.op, preset.min_works, constant)
+                v = rb.spec_verdict(c, claim.op, preset.min_works, constant, me)
                 per_year.append((y, _estimate(c, top, v, sens_text)))
     return ClaimResult(
         **common,
@@ -654,6 +585,7 @@ def _label_error(
             hi=primary.hi,
             verdict=primary.verdict,
             estimate=primary.diff,
+            min_effect=effects.min_effect(preset, claim)[0],
         )
     except (InputDataError, UsageError) as exc:
         return {"error": str(exc)}
@@ -722,7 +654,8 @@ def _counts_estimate(
         or ka < preset.min_works
         or (not claim.b.is_constant and (tb < preset.min_works or kb < preset.min_works))
     )
-    verdict = NOT_TESTABLE if low else decide(claim.op, lo, hi)
+    me, _ = effects.min_effect(preset, claim)
+    verdict = NOT_TESTABLE if low else decide(claim.op, lo, hi, me, d)
     return Estimate(
         "whole",
         None,
@@ -761,20 +694,20 @@ def _evaluate_counts(preset: Preset, claim: Claim, ev: Evidence) -> ClaimResult:
             reason = f"label {lab.name} ({lab.spec}) is not in {ev.name}"
             return not_testable(preset, claim, ev.name, reason, (ev.caveat,))
     primary = _counts_estimate(preset, claim, counts, totals=ev.totals)
-    per_year: list[tuple[int, Estimate]] = []
-    if claim.per_year:
-        y0, y1 = claim.a.years or preset.population.years
-        for y in range(y0, y1 + 1):
-            est = _counts_estimate(preset, claim, counts, y, totals=ev.totals)
-            if est.n_total_a:
-                per_year.append((y, est))
-    reason = ""
+    y0, y1 = claim.a.years or preset.population.years
+    years = [(y, _counts_estimate(preset, claim, counts, y, totals=ev.totals))
+             for y in range(y0, y1 + 1)]  # fmt: skip
+    years = [(y, e) for y, e in years if e.n_total_a]
+    per_year = tuple(years) if claim.per_year else ()
+    rob, final, reason = strata_verdict.counts_robustness(preset, claim, primary, years)
     if primary.verdict == NOT_TESTABLE:
         reason = (
             f"too few works: fewer than {preset.min_works} on a side (A: {primary.n_a} "
             f"of {primary.n_total_a}; B: {primary.n_b} of {primary.n_total_b}) or the "
             "years are not in the table"
         )
+    me, _ = effects.min_effect(preset, claim)
+    reason = reason or min_effect_reason(primary.verdict, primary.diff, primary.lo, primary.hi, me)
     caveats = (
         ev.caveat,
         "whole counting only (aggregate counts cannot be fractionalised)",
@@ -787,12 +720,13 @@ def _evaluate_counts(preset: Preset, claim: Claim, ev: Evidence) -> ClaimResult:
     )
     return ClaimResult(
         **common,
-        verdict=primary.verdict,
+        verdict=final,
         primary=primary,
-        per_year=tuple(per_year),
+        per_year=per_year,
         reason=reason,
         caveats=caveats,
-        to_test=live_command(preset, claim) if reason else "",
+        to_test=live_command(preset, claim) if final == NOT_TESTABLE else "",
+        robustness=rob,
     )
 
 
@@ -835,6 +769,19 @@ def evaluate_claim(
     _cache: dict | None = None,
 ) -> ClaimResult:
     """Evaluate one claim of ``preset`` on ``evidence`` (keys ``records`` / ``counts``)."""
+    me, basis = effects.min_effect(preset, claim)
+    res = _evaluate_claim(preset, claim, evidence, offline=offline, _cache=_cache)
+    return replace(res, min_effect=me, min_effect_basis=basis)
+
+
+def _evaluate_claim(
+    preset: Preset,
+    claim: Claim,
+    evidence: Mapping[str, Evidence],
+    *,
+    offline: bool,
+    _cache: dict | None,
+) -> ClaimResult:
     ev = evidence.get(claim.evidence)
     if claim.live_only and offline:
         reason = (

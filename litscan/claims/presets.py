@@ -211,6 +211,9 @@ class Claim:
     proxy_for: str | None = None
     per_year: bool = False
     note: str = ""
+    #: smallest difference worth a verdict (share as a fraction: 0.01 = 1 point); None = the
+    #: preset's ``min_effect``, else the default of the comparison kind (docs/aggregation.md)
+    min_effect: float | None = None
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,8 @@ class Preset:
     resamples: int = 1000
     min_works: int = 30
     strata: Strata = field(default_factory=Strata)
+    #: the preset-wide ``min_effect`` (fraction), None = the defaults per comparison kind
+    min_effect: float | None = None
     sha256: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -355,6 +360,23 @@ class _V:
             rng = f"{lo}..{hi}" if hi is not None else f">= {lo}"
             raise self.fail(key, f"expected an integer in {rng}, got {value}")
         return value
+
+    def points(self, value: Any, key: str) -> float:
+        """A difference in percentage points (0 <= x < 100), returned as a fraction."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(
+                key,
+                f"expected a number of percentage points, got {self.tname(value)} "
+                f"{self.show(value)}",
+                "e.g. min_effect = 1.0 for one point (0 turns the rule off)",
+            )
+        if not 0 <= value < 100:
+            raise self.fail(
+                key,
+                f"expected a number of percentage points in [0, 100), got {value}",
+                "e.g. min_effect = 1.0 for one point (0 turns the rule off)",
+            )
+        return float(value) / 100.0
 
     def fraction(self, value: Any, key: str) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -592,6 +614,7 @@ TOP_KEYS = (
     "resamples",
     "min_works",
     "strata",
+    "min_effect",
 )
 POP_KEYS = ("years", "types", "venues", "ai_scope")
 COUNTING_KEYS = ("primary", "report")
@@ -608,6 +631,7 @@ CLAIM_KEYS = (
     "proxy_for",
     "per_year",
     "note",
+    "min_effect",
 )
 SIDE_KEYS = ("country", "label", "years", "venues", "top", "value")
 LIVE_KEYS = (
@@ -705,6 +729,7 @@ def _claim(v: _V, raw: Any, key: str, labels: Mapping[str, LabelDef]) -> Claim:
     per_year = v.boolean(t["per_year"], f"{key}.per_year") if "per_year" in t else False
     proxy_for = v.string(t["proxy_for"], f"{key}.proxy_for") if "proxy_for" in t else None
     note = v.string(t["note"], f"{key}.note") if "note" in t else ""
+    min_effect = v.points(t["min_effect"], f"{key}.min_effect") if "min_effect" in t else None
     return Claim(
         id=cid,
         text=text,
@@ -716,6 +741,7 @@ def _claim(v: _V, raw: Any, key: str, labels: Mapping[str, LabelDef]) -> Claim:
         proxy_for=proxy_for,
         per_year=per_year,
         note=note,
+        min_effect=min_effect,
     )
 
 
@@ -917,6 +943,7 @@ def parse_preset(data: Any, path: str | Path = "<preset>", *, text: bytes = b"")
         resamples=resamples,
         min_works=min_works,
         strata=strata,
+        min_effect=v.points(t["min_effect"], "min_effect") if "min_effect" in t else None,
         sha256=hashlib.sha256(text).hexdigest() if text else "",
         raw=t,
     )

@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 
 from litscan.claims.presets import Claim, Preset
+from litscan.stats import decisive
 
 __all__ = [
     "Evidence",
@@ -126,6 +127,16 @@ ROBUSTNESS_PARTS = (
 )  # fmt: skip
 
 
+def _rule_constants() -> dict[str, Any]:
+    """The fixed gates of the decisive-strata rule, stated in every ``verdicts.json`` entry."""
+    return {
+        "decisive_floor": decisive.DECISIVE_FLOOR,
+        "exception_weight": decisive.EXCEPTION_WEIGHT,
+        "exception_agreement": decisive.EXCEPTION_AGREEMENT,
+        "min_re_strata": decisive.MIN_RE_STRATA,
+    }
+
+
 @dataclass(frozen=True)
 class Robustness:
     """How a record-level verdict holds up (see ``docs/aggregation.md``).
@@ -135,6 +146,10 @@ class Robustness:
     n_b, eligible}]``; ``i2``; ``random_effects``: ``{diff, lo, hi, tau2, k}``;
     ``leave_one_out``: ``[{left_out, kind, verdict, diff, lo, hi}]``; ``agreement`` (0..1);
     ``fragile``. A part that could not be computed is None and ``reasons[part]`` says why.
+    ``unit`` says what the strata are (``venue``, or ``year`` for count claims); each stratum
+    also has ``weight`` (share of side A's weight), ``verdict``, ``decisive`` and
+    ``degenerate`` (why it cannot be decisive, or None); ``exceptions``, ``sub_gate``,
+    ``fallback`` and ``opposing_weight`` come from :func:`litscan.stats.decisive.apply_rule`.
     ``specifications`` holds every specification of the grid; ``excluded`` the strata and
     venue-years left out, with why; ``notes`` further statements for the report.
     """
@@ -157,6 +172,17 @@ class Robustness:
     agreement_threshold: float = 0.80
     n_agree: int = 0
     n_specifications: int = 0
+    #: what the strata are: ``venue`` (record claims) or ``year`` (count claims over years)
+    unit: str = "venue"
+    #: opposing decisive strata the verdict stands despite (``[{stratum, diff, lo, hi, weight,
+    #: n_a, n_b}]``, :mod:`litscan.stats.decisive`)
+    exceptions: tuple[Mapping[str, Any], ...] = ()
+    #: decisive strata below the ``min_works`` gate of I² (counted by the rule all the same)
+    sub_gate: tuple[str, ...] = ()
+    #: the k = 2 statement: I² and random effects not computed, the two strata's intervals used
+    fallback: str = ""
+    #: share of side A's weight carried by the decisive strata opposing the verdict
+    opposing_weight: float | None = None
 
     @classmethod
     def absent(cls, reason: str) -> Robustness:
@@ -190,6 +216,12 @@ class Robustness:
             excluded=list(self.excluded),
             notes=list(self.notes),
             specifications=_clean(list(self.specifications)),
+            unit=self.unit,
+            exceptions=_clean(list(self.exceptions)),
+            sub_gate=list(self.sub_gate),
+            fallback=self.fallback or None,
+            opposing_weight=_clean(self.opposing_weight),
+            rule=_rule_constants(),
         )
         return out
 
@@ -211,10 +243,21 @@ class ClaimResult:
     #: the verdict recomputed with a task label corrected for its audited error
     #: (:func:`litscan.labels.label_error.records_claim_row`); None when no side rests on an audited label
     label_error: Mapping[str, Any] | None = None
+    #: the smallest difference worth a verdict (fraction, like ``diff``) and where it comes from
+    min_effect: float | None = None
+    min_effect_basis: str = ""
 
     @property
     def is_proxy(self) -> bool:
         return self.claim.proxy_for is not None
+
+    @property
+    def verdict_text(self) -> str:
+        """The verdict with its named exceptions: ``supported; IROS against``."""
+        exc = self.robustness.exceptions if self.robustness is not None else ()
+        if not exc:
+            return self.verdict
+        return f"{self.verdict}; {', '.join(str(e['stratum']) for e in exc)} against"
 
     def as_dict(self) -> dict[str, Any]:
         c = self.claim
@@ -225,6 +268,9 @@ class ClaimResult:
             "a": self.description_a,
             "b": self.description_b,
             "verdict": self.verdict,
+            "verdict_text": self.verdict_text,
+            "min_effect": _clean(self.min_effect),
+            "min_effect_basis": self.min_effect_basis,
             "evidence": self.evidence,
             "evidence_kind": c.evidence,
             "proxy_for": c.proxy_for,
@@ -273,7 +319,7 @@ CLAIMS_FRAME_SCHEMA = {
     "hi": pl.Float64, "verdict": pl.Utf8, "counting": pl.Utf8, "crude_diff": pl.Float64,
     "std_diff": pl.Float64, "std_lo": pl.Float64, "std_hi": pl.Float64, "i2": pl.Float64,
     "agreement": pl.Float64, "fragile": pl.Boolean, "robustness": pl.Utf8,
-    "label_error": pl.Utf8,
+    "label_error": pl.Utf8, "verdict_text": pl.Utf8, "min_effect": pl.Float64,
 }  # fmt: skip
 
 
@@ -288,8 +334,10 @@ def claims_frame(results: Sequence[ClaimResult]) -> pl.DataFrame:
     """One row per claim: ``id, text, op, diff, lo, hi, verdict, counting`` (primary estimate;
     null ``diff`` for claims not testable on this data), then the robustness summary:
     ``crude_diff``, ``std_diff/std_lo/std_hi`` (standardised), ``i2``, ``agreement``, ``fragile``
-    and ``robustness`` (one line), and ``label_error`` (whether the verdict survives its task
-    label's audited error), null where not computed."""
+    and ``robustness`` (one line), ``label_error`` (whether the verdict survives its task
+    label's audited error), ``verdict_text`` (the verdict with named exceptions, "supported;
+    IROS against") and ``min_effect`` (the smallest difference worth a verdict, a fraction),
+    null where not computed."""
     rows = []
     for r in results:
         e = r.primary
@@ -315,6 +363,8 @@ def claims_frame(results: Sequence[ClaimResult]) -> pl.DataFrame:
                 "fragile": None if rb is None else rb.fragile,
                 "robustness": None if rb is None else rb.summary(),
                 "label_error": _label_error_cell(r.label_error),
+                "verdict_text": r.verdict_text,
+                "min_effect": _clean(r.min_effect),
             }
         )
     return pl.DataFrame(rows, schema=CLAIMS_FRAME_SCHEMA, orient="row")

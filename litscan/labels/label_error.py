@@ -242,6 +242,7 @@ def records_claim_row(
     verdict: str | None,
     estimate: float | None = None,
     summary: Mapping | None = None,
+    min_effect: float = 0.0,
 ) -> dict | None:
     """The label-error row of a records claim (None when no side rests on an audited label).
 
@@ -278,6 +279,7 @@ def records_claim_row(
         hi=hi,
         verdict=verdict,
         estimate=estimate,
+        min_effect=min_effect,
     )
     if row is not None:
         row["counting"] = counting
@@ -301,6 +303,7 @@ def label_error(
     hi: float | None = None,
     verdict: str | None = None,
     estimate: float | None = None,
+    min_effect: float = 0.0,
 ) -> dict | None:
     """The label-error row of a claim, or None when neither side rests on an audited label.
 
@@ -383,8 +386,9 @@ def label_error(
             lo_corrected_min=min(lows),
             hi_corrected_max=max(highs),
         )
-        per_end = {decide(op, r[1], r[2]) for r in results}
-        row["verdict_corrected"] = decide(op, point[1], point[2])
+        # the claim's min_effect applies to the corrected numbers too (docs/aggregation.md)
+        per_end = {decide(op, r[1], r[2], min_effect, r[3]) for r in results}
+        row["verdict_corrected"] = decide(op, point[1], point[2], min_effect, point[3])
         row["verdicts_over_precision_interval"] = sorted(per_end)
         if verdict is not None:
             row["verdict"] = verdict

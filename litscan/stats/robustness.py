@@ -451,6 +451,7 @@ class VenueEstimate:
     n_a: int
     n_b: int
     eligible: bool  # each side has at least min_works works (enters I² and random effects)
+    weight: float = float("nan")  # the venue's share of side A's weight (works, or top weights)
 
 
 def per_venue(
@@ -461,8 +462,13 @@ def per_venue(
     min_works: int,
     keep: np.ndarray | None = None,
     level: float = 0.95,
+    floor: int | None = None,
 ) -> list[VenueEstimate]:
-    """A − B within each venue (standardised over the rest of the key ``by`` inside it)."""
+    """A − B within each venue (standardised over the rest of the key ``by`` inside it).
+
+    Beyond :data:`MAX_SMALL_VENUES` venues only those with at least ``floor`` (default
+    ``min_works``) works on each side get an estimate."""
+    floor = min_works if floor is None else floor
     src = sums.column("source")
     if src is None:
         return []
@@ -473,8 +479,10 @@ def per_venue(
     if len(venues) > MAX_SMALL_VENUES:  # many small venues (live journals): the big ones only
         const = sums.constant is not None
         venues = [v for v in venues
-                  if sums.n[0, base & (src == v)].sum() >= min_works
-                  and (const or sums.n[1, base & (src == v)].sum() >= min_works)]  # fmt: skip
+                  if sums.n[0, base & (src == v)].sum() >= floor
+                  and (const or sums.n[1, base & (src == v)].sum() >= floor)]  # fmt: skip
+    den_a = sums.point[_DEN]
+    total_a = float(den_a[base].sum())
     for v in venues:
         c = compare(sums, counting, by=within, keep=base & (src == v), level=level)
         if not np.isfinite(c.diff):
@@ -485,7 +493,8 @@ def per_venue(
             else float("nan")
         )
         ok = c.testable(min_works, sums.constant is not None) and np.isfinite(var) and var > 0
-        out.append(VenueEstimate(str(v), c.diff, c.lo, c.hi, var, c.n_a, c.n_b, bool(ok)))
+        w = float(den_a[base & (src == v)].sum()) / total_a if total_a > 0 else float("nan")
+        out.append(VenueEstimate(str(v), c.diff, c.lo, c.hi, var, c.n_a, c.n_b, bool(ok), w))
     return out
 
 
@@ -541,6 +550,9 @@ class Spec:
     n_a: int
     n_b: int
     verdict: str
+    #: how strata are weighted: ``side A`` (side A's distribution, the primary) or
+    #: ``equal per venue`` (every venue with enough works counts the same)
+    weighting: str = "side A"
 
     def as_dict(self) -> dict:
         return {
@@ -549,10 +561,12 @@ class Spec:
         }
 
 
-def spec_verdict(c: Comparison, op: str, min_works: int, constant: bool) -> str:
+def spec_verdict(
+    c: Comparison, op: str, min_works: int, constant: bool, min_effect: float = 0.0
+) -> str:
     if not c.testable(min_works, constant) or not np.isfinite(c.diff):
         return NOT_TESTABLE
-    return decide(op, c.lo, c.hi)
+    return decide(op, c.lo, c.hi, min_effect, c.diff)
 
 
 def leave_out_units(sums: StrataSums, min_works: int) -> tuple[list, list, int, int]:
@@ -588,6 +602,7 @@ def specification_grid(
     years: Sequence | None = None,
     n_reps: int | None = None,
     level: float = 0.95,
+    min_effect: float = 0.0,
 ) -> list[Spec]:
     """Every counting × threshold × (all works, or one venue left out, or one year left out),
     each with its interval verdict (a specification curve, Simonsohn, Simmons & Nelson 2020).
@@ -623,7 +638,7 @@ def specification_grid(
             for (v, y, c), (lo, hi) in zip(rows, bounds, strict=True):
                 c = replace(c, lo=lo, hi=hi)
                 out.append(Spec(cnt, top, v, y, c.diff, lo, hi, c.n_a, c.n_b,
-                                spec_verdict(c, op, min_works, const)))  # fmt: skip
+                                spec_verdict(c, op, min_works, const, min_effect)))  # fmt: skip
     return out
 
 

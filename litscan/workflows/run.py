@@ -277,12 +277,14 @@ class RunResult:
     def robustness_frame(self) -> pl.DataFrame:
         """One row per claim and specification of its robustness grid (counting × threshold ×
         venue left out × year left out): ``id, counting, top, left_out_venue, left_out_year,
-        diff, lo, hi, n_a, n_b, verdict, agrees`` (``agrees``: same verdict as the claim's
-        primary estimate; null when the specification is not testable)."""
+        diff, lo, hi, n_a, n_b, verdict, agrees, weighting`` (``agrees``: same verdict as the
+        claim's primary estimate; null when the specification is not testable; ``weighting``:
+        ``side A`` or ``equal per venue``). Count claims over years list each year left out."""
         schema = {
             "id": pl.Utf8, "counting": pl.Utf8, "top": pl.Float64, "left_out_venue": pl.Utf8,
             "left_out_year": pl.Int64, "diff": pl.Float64, "lo": pl.Float64, "hi": pl.Float64,
             "n_a": pl.Int64, "n_b": pl.Int64, "verdict": pl.Utf8, "agrees": pl.Boolean,
+            "weighting": pl.Utf8,
         }  # fmt: skip
         rows = []
         for r in self.results:
