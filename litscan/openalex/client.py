@@ -32,6 +32,7 @@ from litscan.errors import (
 from litscan.openalex.query import _HINTS
 from litscan.openalex.transport import (
     BodyReadError,
+    CrossHostRedirect,
     DeadlineExceeded,
     ResponseTooLarge,
     bounded_get,
@@ -126,6 +127,9 @@ class OpenAlexClient:
     * 5xx, timeouts, resets, a request past its deadline, truncated or invalid bodies: retried
       with exponential backoff and jitter. 400/401/404 and other 4xx fail at once.
     * A body larger than ``max_response_bytes`` once decoded, or a redirect loop, fails at once.
+    * With an API key, a redirect to another host (or from https to http) is refused before
+      anything is sent there (the key never leaves for a host other than ``base_url``'s); without
+      a key it is followed.
 
     ``session`` may be injected (tests mount replay adapters on it); ``sleep`` and ``clock`` are
     injectable so retry schedules can be tested without waiting.
@@ -250,6 +254,7 @@ class OpenAlexClient:
                     deadline=s.deadline,
                     max_bytes=s.max_response_bytes,
                     max_redirects=s.max_redirects,
+                    same_host_only=bool(s.api_key),
                 )
             except ResponseTooLarge as exc:
                 raise OpenAlexError(
@@ -258,6 +263,14 @@ class OpenAlexClient:
                     url=safe_url,
                     hint="a broken or hostile server (gzip bomb?); raise --max-response-mb only "
                     "for a server you trust",
+                ) from None
+            except CrossHostRedirect as exc:
+                raise OpenAlexError(
+                    f"GET {safe_url}: expected an answer from the API host, got a "
+                    f"{self._scrub(exc)}; not followed, so the API key is not sent there",
+                    url=safe_url,
+                    hint="litscan sends OPENALEX_API_KEY only to the --base-url host; if the API "
+                    "moved, pass its new address as --base-url",
                 ) from None
             except requests.TooManyRedirects as exc:
                 raise OpenAlexError(
