@@ -79,6 +79,18 @@ def run(args: argparse.Namespace) -> int:
 
     if args.all and args.presets:
         raise UsageError("give PRESET names or --all, not both")
+    if getattr(args, "tables", None) is not None and args.offline:
+        raise UsageError(
+            "--tables and --offline contradict each other: offline runs on the embedded data, "
+            "which would silently replace the tables",
+            hint="drop --offline to run on the tables folder (a tables run needs no network)",
+        )
+    if args.resamples is not None and not 1 <= args.resamples <= 100_000:
+        raise UsageError(
+            f"--resamples: expected 1..100000, got {args.resamples}",
+            hint="the bootstrap interval needs at least one resample (200 is quick, 1000 the "
+            "presets' usual setting)",
+        )
     if args.all:
         paths = list_presets()
         if not paths:
