@@ -179,8 +179,10 @@ class Settings:
     trickles them (``None`` = connect + read timeout). ``max_response_bytes`` caps the decoded
     (decompressed) body of one response; ``max_redirects`` caps redirects per request.
     ``per_page`` defaults to 100 (OpenAlex's documented maximum in 2026). Retries use exponential backoff
-    ``backoff_base * 2**attempt`` (with jitter) capped at ``backoff_max``; a ``Retry-After``
-    longer than ``max_retry_after`` is not waited for (the error says when to come back).
+    ``backoff_base * 2**attempt`` (with jitter) capped at ``backoff_max``. ``max_retry_after``
+    (``--max-wait``, 300 s) caps the waiting for one request: a ``Retry-After`` longer than it
+    is not waited for, and neither is a wait that would take the sum of one request's waits
+    (backoffs and ``Retry-After``) beyond it; the error says when to come back.
     ``max_requests_per_second`` throttles the client (OpenAlex allows 100/s; ``None`` = no throttle).
     """
 
