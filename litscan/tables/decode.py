@@ -39,7 +39,7 @@ import msgspec
 import polars as pl
 import pyarrow as pa
 
-from litscan.errors import MalformedRecordError
+from litscan.errors import InputDataError, MalformedRecordError
 from litscan.tables.abstracts import decode_inverted, rebuild_raw
 
 __all__ = [
@@ -63,6 +63,13 @@ __all__ = [
 log = logging.getLogger("litscan.tables.decode")
 OnBadRecord = Literal["skip", "raise"]
 MAX_EXAMPLES = 5
+#: bad-record messages logged (WARNING) per input batch; the rest are counted (and logged at
+#: DEBUG), so a file of a million bad lines writes a few lines, not a million
+LOG_FIRST = 5
+#: a partition or file stops when more than this share of its records is bad ...
+MAX_BAD_RATIO = 0.5
+#: ... once at least this many records are bad (a handful of bad records never stops anything)
+MIN_BAD_TO_STOP = 1000
 
 
 # ---- the fields litscan reads ------------------------------------------------------------------
@@ -206,25 +213,56 @@ class RecordIssues:
     coerced: int = 0
     invalid_countries: int = 0
     examples: list[str] = field(default_factory=list)
+    logged: int = 0
 
     def _note(self, msg: str) -> None:
         if len(self.examples) < MAX_EXAMPLES:
             self.examples.append(msg)
 
+    def _log(self, text: str, msg: str) -> None:
+        """The first :data:`LOG_FIRST` messages at WARNING, then one line saying the rest are
+        only counted; the rest at DEBUG (``LITSCAN_DEBUG``-level detail, never a flood)."""
+        self.logged += 1
+        if self.logged <= LOG_FIRST:
+            log.warning("%s", text)
+            if self.logged == LOG_FIRST:
+                source = msg.split(": ", 1)[0]
+                log.warning(
+                    "%s: further bad records in this batch are counted, not logged (the summary "
+                    "gives the totals)",
+                    source,
+                )
+        else:
+            log.debug("%s", text)
+
     def skip(self, msg: str) -> None:
         self.skipped += 1
         self._note(msg)
-        log.warning("skipped %s", msg)
+        self._log(f"skipped {msg}", msg)
 
     def coerce(self, msg: str) -> None:
         self.coerced += 1
         self._note(msg)
-        log.warning("coerced %s", msg)
+        self._log(f"coerced {msg}", msg)
 
     def invalid_country(self, n: int, msg: str) -> None:
         self.invalid_countries += n
         self._note(msg)
-        log.warning("%s", msg)
+        self._log(msg, msg)
+
+    def check_ratio(self, n_records: int, source: str) -> None:
+        """Raise :class:`InputDataError` (one line) when more than :data:`MAX_BAD_RATIO` of
+        ``n_records`` are bad and at least :data:`MIN_BAD_TO_STOP` are: such an input is not a
+        works file with a few bad records but something else (or garbage)."""
+        if self.skipped >= MIN_BAD_TO_STOP and self.skipped > MAX_BAD_RATIO * max(n_records, 1):
+            first = f"; first: {self.examples[0]}" if self.examples else ""
+            raise InputDataError(
+                f"{source}: expected OpenAlex work records with few bad ones, got "
+                f"{self.skipped:,} bad of {n_records:,} records read (more than "
+                f"{MAX_BAD_RATIO:.0%}); stopped{first}",
+                hint="is this a works file or snapshot partition? the bad-record limit is "
+                "documented in docs/reliability.md",
+            )
 
     def merge(self, other: RecordIssues) -> None:
         self.skipped += other.skipped
