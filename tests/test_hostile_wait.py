@@ -81,13 +81,15 @@ def test_max_wait_is_validated(value, tmp_path, capsys, caplog):
 PORTAL = b"<!doctype html><html><title>Hotel WiFi</title><body>Please log in</body></html>"
 
 
-@pytest.mark.parametrize("argv", [["fetch", "--filter", FLT], ["counts", "--filter", FLT,
-                                                               "--group-by", "publication_year"]])
+@pytest.mark.parametrize("argv", [
+    ["fetch", "--filter", FLT, "--retries", "3", "--max-rps", "0"],
+    ["counts", "--filter", FLT, "--group-by", "publication_year", "--retries", "3"],
+    ["run", "surveillance-vs-deep-learning", "--plan"],  # the probes of --plan hung before
+], ids=["fetch", "counts", "run-plan"])
 def test_captive_portal_200_html_is_named_at_once(argv, tmp_path, capsys, caplog):
     with ScriptedServer(lambda p, h: (200, {"Content-Type": "text/html; charset=utf-8"},
                                       PORTAL)) as srv:
-        rc, line, log, took = cli([*argv, "--retries", "3", "--max-rps", "0"], capsys, caplog,
-                                  tmp_path, srv)
+        rc, line, log, took = cli(argv, capsys, caplog, tmp_path, srv)
         assert len(srv.requests) == 1  # not retried: a portal does not go away by itself
     assert rc == 1 and took < 10
     assert "Content-Type 'text/html'" in line and "captive portal" in line
