@@ -8,12 +8,18 @@ argument, what was expected and what arrived.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from collections.abc import Sequence
 from os import PathLike
 from typing import Any
 
 from litscan.errors import UsageError
 
-__all__ = ["check_run_args"]
+__all__ = ["check_run_args", "check_report_names"]
+
+#: a preset's report folder name: letters, digits, ``.``, ``_``, ``-``; not starting with ``.``
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 def _kind(value: Any) -> str:
@@ -53,3 +59,23 @@ def check_run_args(*, source: Any, tables: Any, offline: Any) -> None:
                 f"tables: given with source={source!r}; a tables folder is the source 'tables'",
                 hint="drop source= or tables=",
             )
+
+
+def check_report_names(names: Sequence[str], sources: Sequence[Any]) -> None:
+    """Every preset of a multi-preset run writes ``out/<name>/``: each name must be a safe folder
+    name (a preset file ``...toml`` has the name ``..``, the parent of ``out``) and no two presets
+    may share one (they would overwrite each other's report)."""
+    for name, src in zip(names, sources, strict=True):
+        if not _SAFE_NAME.fullmatch(name) or name in (".", ".."):
+            raise UsageError(
+                f"preset {src}: its name {name!r} is not a safe folder name for its report",
+                hint="rename the file to letters, digits, '.', '_' or '-' (not starting with '.')",
+            )
+    dup = [n for n, k in Counter(names).items() if k > 1]
+    if dup:
+        where = [str(s) for n, s in zip(names, sources, strict=True) if n == dup[0]]
+        raise UsageError(
+            f"presets {', '.join(where)}: expected one report folder per preset, got "
+            f"{len(where)} presets named {dup[0]!r} (they would write the same {dup[0]}/)",
+            hint="rename one of the files, or run them into different --out folders",
+        )

@@ -31,7 +31,7 @@ from litscan.claims.presets import Preset, load_preset, resolve_preset_path
 from litscan.claims.results import Evaluation
 from litscan.errors import UsageError
 from litscan.fileio import atomic_write_text, ensure_asset, sha256_file
-from litscan.workflows.args import check_run_args
+from litscan.workflows.args import check_report_names, check_run_args
 
 __all__ = ["RunResult", "run_preset", "run_presets", "plan_preset", "FIGURE_FORMATS", "SOURCES"]
 
@@ -429,6 +429,7 @@ def run_presets(
 
     _check_formats(formats)
     loaded = [_resolve_preset(p) for p in presets]
+    check_report_names([p.name for p in loaded], [p.path for p in loaded])
     out = Path(out)
     write_plotly_js(out)
     entries = []
