@@ -90,3 +90,18 @@ def test_tiny_partition_of_millions_of_bad_lines_fails_alone(tmp_path, raw_works
     ids = pl.read_parquet(tmp_path / "t" / "works").get_column("id").to_list()
     assert sorted(ids) == sorted(r["id"].rsplit("/", 1)[-1] for r in good)
     assert took < 200
+
+
+def test_string_countries_give_one_summary_warning(raw_works, caplog):
+    import copy
+
+    records = copy.deepcopy([w for w in raw_works if w.get("authorships")][:200])
+    for w in records:
+        w["authorships"][0]["countries"] = "US"  # the documented coercion: one code, not U and S
+    with caplog.at_level(logging.WARNING):
+        t = normalize_works(records, source="strings.jsonl")
+    assert t.issues.coerced == 200 and t.works.height == 200
+    warned = [r for r in caplog.records if "coerced" in r.getMessage()]
+    assert len(warned) == 1 and "counted, not logged" in warned[0].getMessage()
+    first = t.authorships.filter(t.authorships["position"] == 0)
+    assert all(c == ["US"] for c in first.get_column("countries").to_list())

@@ -241,9 +241,14 @@ class RecordIssues:
         self._log(f"skipped {msg}", msg)
 
     def coerce(self, msg: str) -> None:
+        """A documented coercion (``countries: "US"`` read as ``["US"]``): one warning for the
+        first of a batch, the others counted (the summary gives the total)."""
         self.coerced += 1
         self._note(msg)
-        self._log(f"coerced {msg}", msg)
+        if self.coerced == 1:
+            log.warning("coerced %s (further coercions in this batch are counted, not logged)", msg)
+        else:
+            log.debug("coerced %s", msg)
 
     def invalid_country(self, n: int, msg: str) -> None:
         self.invalid_countries += n
