@@ -21,7 +21,7 @@ import polars as pl
 import pytest
 
 from litscan.errors import InputDataError
-from litscan.tables.decode import LOG_FIRST, MAX_BAD_RATIO, MIN_BAD_TO_STOP
+from litscan.tables.issues import LOG_FIRST, MAX_BAD_RATIO, MIN_BAD_TO_STOP
 from litscan.tables.normalize import normalize_jsonl, normalize_works
 
 REPO = Path(__file__).resolve().parents[1]
