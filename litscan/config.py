@@ -38,6 +38,7 @@ __all__ = [
     "Settings",
     "resolve_settings",
     "check_base_url",
+    "check_api_key",
     "use_spark_python",
 ]
 
@@ -116,6 +117,38 @@ def check_base_url(url: object) -> str:
     return url.rstrip("/")
 
 
+def check_api_key(key: object) -> None:
+    """Raise :class:`UsageError` unless ``key`` is text an HTTP header and a URL can carry:
+    printable ASCII (``!`` .. ``~``), no spaces or control characters. The message names the
+    problem and the position of the first bad character, never the key (it is registered as a
+    secret first, so not even a fragment of it can be shown)."""
+    if not isinstance(key, str):
+        raise UsageError(
+            f"OPENALEX_API_KEY: expected text, got {type(key).__name__} (not shown)",
+            hint="set OPENALEX_API_KEY to the key from your OpenAlex account",
+        )
+    register_secret(key)
+    bad = [i for i, ch in enumerate(key) if not 33 <= ord(ch) <= 126]
+    if bad:
+        kinds = set()
+        for i in bad:
+            ch = key[i]
+            kinds.add(
+                "spaces"
+                if ch.isspace()
+                else "control characters"
+                if ord(ch) < 32 or ord(ch) == 127
+                else "non-ASCII characters"
+            )
+        raise UsageError(
+            f"OPENALEX_API_KEY: expected printable ASCII characters only (an HTTP header "
+            f"cannot carry others), got a key with {len(bad)} other character(s) "
+            f"({', '.join(sorted(kinds))}; the first at position {bad[0] + 1}; key not shown)",
+            hint="copy the key again from your OpenAlex account; non-Latin letters or "
+            "typographic quotes mean it was mistyped or mis-pasted",
+        )
+
+
 def _check_number(
     name: str,
     value: object,
@@ -146,8 +179,10 @@ class Settings:
     trickles them (``None`` = connect + read timeout). ``max_response_bytes`` caps the decoded
     (decompressed) body of one response; ``max_redirects`` caps redirects per request.
     ``per_page`` defaults to 100 (OpenAlex's documented maximum in 2026). Retries use exponential backoff
-    ``backoff_base * 2**attempt`` (with jitter) capped at ``backoff_max``; a ``Retry-After``
-    longer than ``max_retry_after`` is not waited for (the error says when to come back).
+    ``backoff_base * 2**attempt`` (with jitter) capped at ``backoff_max``. ``max_retry_after``
+    (``--max-wait``, 300 s) caps the waiting for one request: a ``Retry-After`` longer than it
+    is not waited for, and neither is a wait that would take the sum of one request's waits
+    (backoffs and ``Retry-After``) beyond it; the error says when to come back.
     ``max_requests_per_second`` throttles the client (OpenAlex allows 100/s; ``None`` = no throttle).
     """
 
@@ -182,13 +217,7 @@ class Settings:
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", check_base_url(self.base_url))
         if self.api_key is not None:
-            if not isinstance(self.api_key, str) or any(
-                ch.isspace() or ord(ch) < 32 for ch in self.api_key
-            ):
-                raise UsageError(
-                    "OPENALEX_API_KEY: expected a key without spaces or control "
-                    "characters, got a value that has some (not shown)"
-                )
+            check_api_key(self.api_key)
             register_secret(self.api_key)
         _check_number("per_page", self.per_page, 1, 200, integer=True)
         _check_number("max_retries", self.max_retries, 0, 100, integer=True)

@@ -26,6 +26,8 @@ before it is put into an error, a log line, the cache, a manifest or a report.
 from __future__ import annotations
 
 import base64
+import functools
+import json
 import logging
 import os
 import re
@@ -84,7 +86,25 @@ def _b64_cores(secret: bytes) -> set[str]:
     return cores
 
 
-def _secret_forms(secret: str) -> set[str]:
+def _escaped_forms(secret: str) -> set[str]:
+    """The key as it appears inside a JSON string (once or twice escaped, ASCII or not), inside a
+    Python ``repr`` (either quote style) and in ``unicode_escape`` form; a key holding ``"``,
+    ``\\``, ``'`` or non-ASCII letters is spelled differently in each."""
+    forms = set()
+    for text in (secret, json.dumps(secret)[1:-1]):
+        forms.add(json.dumps(text)[1:-1])
+        forms.add(json.dumps(text, ensure_ascii=False)[1:-1])
+        forms.add(repr(text)[1:-1])
+        forms.add(text.encode("unicode_escape").decode("ascii"))
+        forms.add(text.encode("unicode_escape").decode("ascii").replace("'", "\\'"))
+        forms.add(text.replace("\\", "\\\\").replace("'", "\\'"))
+    raw = repr(secret.encode("utf-8"))  # b'...' of the UTF-8 bytes, as str(bytes) shows them
+    forms.add(raw[2:-1])
+    return forms
+
+
+@functools.lru_cache(maxsize=64)
+def _secret_forms(secret: str) -> frozenset[str]:
     raw = secret.encode("utf-8")
     forms = {
         secret,
@@ -92,8 +112,10 @@ def _secret_forms(secret: str) -> set[str]:
         quote_plus(secret),
         quote(quote(secret, safe=""), safe=""),
     }
+    forms |= _escaped_forms(secret)
+    forms |= {quote(f, safe="") for f in _escaped_forms(secret)}
     forms |= _b64_cores(raw)
-    return {f for f in forms if len(f) >= _MIN_SECRET}
+    return frozenset(f for f in forms if len(f) >= _MIN_SECRET)
 
 
 def scrub(text: object, secrets: Iterable[str] = ()) -> str:
@@ -101,7 +123,8 @@ def scrub(text: object, secrets: Iterable[str] = ()) -> str:
 
     Removed: the API key (``OPENALEX_API_KEY``, keys given to :func:`register_secret` and
     ``secrets``) raw, URL-encoded (once or twice), base64-encoded (any alignment, standard or
-    URL-safe alphabet) and in any letter case; ``user:pass@`` userinfo in URLs; ``api_key=`` /
+    URL-safe alphabet), JSON-escaped (once or twice), ``repr``- and ``unicode_escape``-escaped and
+    in any letter case; ``user:pass@`` userinfo in URLs; ``api_key=`` /
     ``key=`` / ``token=`` / ``mailto=`` query parameters; ``Bearer``/``Basic`` credentials and
     ``Authorization:`` header values. Each is replaced by ``***``.
     """

@@ -103,7 +103,7 @@ def test_score_hand_made_sheet_recomputed_by_hand():
     assert le["recall"] == pytest.approx(50 / 550)
     assert res["n_borderline"] == 2
     # a key row without a sheet row is an error, not a silently smaller sample
-    with pytest.raises(InputDataError, match="no row in the sheet"):
+    with pytest.raises(InputDataError, match="got 1 missing"):
         audit.score(sheet.head(9), key, "face_recognition")
 
 
@@ -209,7 +209,7 @@ def test_cli_writes_blind_sheet_from_tables(tmp_path, capsys):
     ]
     assert main(args) == 0
     sheet = pl.read_csv(tmp_path / "a" / audit.SHEET_FILE)
-    assert sheet.columns == ["sheet_id", "title", "abstract", "person_reid", "reason"]
+    assert sheet.columns == ["sheet_id", "title", "abstract", "person_reid", "reason", "audit_id"]
     assert sheet.height == 6
     key = pl.read_csv(tmp_path / "a" / audit.KEY_FILE)
     assert key["flag"].sum() == 3 and set(key["stratum"]) == {"flagged", "unflagged"}

@@ -54,8 +54,20 @@ def add_connection_options(p: argparse.ArgumentParser) -> None:
         help="refuse an answer larger than this once decompressed, MiB (default "
         f"{DEFAULT_MAX_RESPONSE_BYTES / 2**20:g}; 0.01..4096)",
     )
+    add_max_wait(p)
     p.add_argument("--refresh", action="store_true", help="ignore the cache and refetch")
     p.add_argument("--quiet", action="store_true", help="no progress line")
+
+
+def add_max_wait(p: argparse.ArgumentParser) -> None:
+    """``--max-wait SECONDS``: the longest litscan waits for one request (Settings.max_retry_after)."""
+    p.add_argument(
+        "--max-wait",
+        type=float,
+        default=300.0,
+        help="wait at most this many seconds in total for one request (Retry-After and "
+        "backoffs); a server asking for longer stops the run with the time to retry (0..86400)",
+    )
 
 
 def check_range(
@@ -80,6 +92,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     check_range("--backoff", args.backoff, 0, 600)
     check_range("--max-rps", args.max_rps, 0, 100)
     check_range("--max-response-mb", args.max_response_mb, 0.01, 4096)
+    check_range("--max-wait", args.max_wait, 0, 86_400)
     logging.basicConfig(level=logging.WARNING, format="litscan: %(message)s", stream=sys.stderr)
     install_log_scrubber()
     return resolve_settings(
@@ -92,6 +105,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         max_requests_per_second=args.max_rps or None,
         per_page=args.per_page,
         max_response_bytes=int(args.max_response_mb * 2**20),
+        max_retry_after=args.max_wait,
     )
 
 

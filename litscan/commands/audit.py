@@ -79,7 +79,12 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--score takes the filled SHEET only (no --out)")
         sheet, label = audit.read_sheet(args.score, args.label)
         key_path = Path(args.key) if args.key else Path(args.score).parent / audit.KEY_FILE
-        result = audit.score(sheet, audit.read_key(key_path), label)
+        result = audit.score(
+            sheet,
+            audit.read_key(key_path),
+            label,
+            where=(f"audit sheet {args.score}", f"key {key_path}"),
+        )
         print(audit.format_score(result))
         if args.json:
             atomic_write_text(args.json, audit.score_json(result))

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from litscan.commands._fetch_common import add_max_wait, check_range
 from litscan.errors import UsageError
 
 
@@ -53,6 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--cache-dir", help="OpenAlex cache (default: LITSCAN_CACHE, then ./cache)")
     p.add_argument("--resamples", type=int, help="override the presets' bootstrap resamples")
+    add_max_wait(p)
     p.add_argument(
         "--tables",
         metavar="DIR",
@@ -79,6 +81,18 @@ def run(args: argparse.Namespace) -> int:
 
     if args.all and args.presets:
         raise UsageError("give PRESET names or --all, not both")
+    if getattr(args, "tables", None) is not None and args.offline:
+        raise UsageError(
+            "--tables and --offline contradict each other: offline runs on the embedded data, "
+            "which would silently replace the tables",
+            hint="drop --offline to run on the tables folder (a tables run needs no network)",
+        )
+    if args.resamples is not None and not 1 <= args.resamples <= 100_000:
+        raise UsageError(
+            f"--resamples: expected 1..100000, got {args.resamples}",
+            hint="the bootstrap interval needs at least one resample (200 is quick, 1000 the "
+            "presets' usual setting)",
+        )
     if args.all:
         paths = list_presets()
         if not paths:
@@ -95,8 +109,11 @@ def run(args: argparse.Namespace) -> int:
         )
     formats = _formats(args.formats)
     settings = None
-    if args.base_url or args.cache_dir:
-        settings = resolve_settings(args.base_url, cache_dir=args.cache_dir)
+    check_range("--max-wait", args.max_wait, 0, 86_400)
+    if args.base_url or args.cache_dir or args.max_wait != 300.0:
+        settings = resolve_settings(
+            args.base_url, cache_dir=args.cache_dir, max_retry_after=args.max_wait
+        )
     if getattr(args, "plan", False):
         from litscan.workflows.run import plan_preset
 

@@ -10,11 +10,24 @@ Sampling (:func:`draw_sample`)
     of the sheet are shuffled with the same generator, so the sheet does not reveal the strata.
 
 Sheet (:func:`write_audit`)
-    ``audit_sheet.csv`` (``sheet_id,title,abstract,<label>,reason``: the label column blank, to
-    be filled with ``1``, ``0`` or ``b`` = borderline), ``audit_form.html`` (the same rows as a
-    self-contained form with radio buttons that downloads the filled CSV; no network) and
-    ``audit_key.csv`` (``sheet_id,work_id,label,stratum,flag,n_sampled,population_size,weight,
-    seed``: keep it away from the annotator).
+    ``audit_sheet.csv`` (``sheet_id,title,abstract,<label>,reason,audit_id``: the label column
+    blank, to be filled with ``1``, ``0`` or ``b`` = borderline), ``audit_form.html`` (the same
+    rows as a self-contained form with radio buttons that downloads the filled CSV; no network)
+    and ``audit_key.csv`` (``sheet_id,work_id,label,stratum,flag,n_sampled,population_size,
+    weight,seed,audit_id``: keep it away from the annotator). ``audit_id`` (12 hex digits of
+    the SHA-256 of label, seed and sampled work ids) ties a sheet to its key. The three files are
+    written together or not at all (each to a temporary file first; renamed only when all are
+    written), so a full disk never leaves a sheet without its key.
+
+    Cells a spreadsheet would evaluate (text starting with ``=``, ``+``, ``-``, ``@``, TAB or CR)
+    are written with a leading ``'`` (the OWASP CSV-injection rule), in the sheet, the key and the
+    CSV the form downloads; the form itself escapes every text it shows.
+
+Checks when scoring (:mod:`litscan.labels.audit_checks`)
+    Key and sheet must be for the same label and the same ``audit_id``; ids unique and every key
+    row present in the sheet exactly once (no rows of another audit); sheet values in
+    {``1``, ``0``, ``b``}; key flags 0 or 1; weights finite and positive. Each violation is one
+    line naming the file, the rows and a hint.
 
 Scoring (:func:`score`, :func:`weighted_prf`)
     With truth ``y`` (strict: only ``1`` is positive; lenient: ``1`` and ``b``), flag ``f`` and
@@ -28,7 +41,9 @@ Scoring (:func:`score`, :func:`weighted_prf`)
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import hashlib
 import html
 import io
 import json
@@ -39,7 +54,8 @@ import numpy as np
 import polars as pl
 
 from litscan.errors import InputDataError, UsageError
-from litscan.fileio import atomic_write_text, check_input_file
+from litscan.fileio import atomic_path, check_input_file
+from litscan.labels.audit_checks import check_ids, check_key, check_pair
 
 __all__ = [
     "Z95",
@@ -180,6 +196,27 @@ def draw_sample(population: pl.DataFrame, n: int, seed: int) -> pl.DataFrame:
     )
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """``text`` safe for a spreadsheet cell: a leading ``'`` when it starts with a character a
+    spreadsheet would evaluate (``= + - @``, TAB, CR; the OWASP CSV-injection rule)."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _cell(raw: str | None) -> str:
+    """One line of text for the sheet: whitespace runs collapsed, then neutralised (a title
+    ``"\t=cmd"`` becomes ``"'=cmd"``, never ``"=cmd"``)."""
+    return neutralise(" ".join((raw or "").split()))
+
+
+def audit_id(label: str, seed: int, work_ids: list[str]) -> str:
+    """12 hex digits naming one audit (label, seed, the sampled works); sheet and key carry it."""
+    text = "\n".join([label, str(seed), *sorted(str(w) for w in work_ids)])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
 def _csv(rows: list[dict], fields: list[str]) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
@@ -188,12 +225,13 @@ def _csv(rows: list[dict], fields: list[str]) -> str:
     return buf.getvalue()
 
 
-def sheet_html(sample: pl.DataFrame, label: str, guidance: str = "") -> str:
+def sheet_html(sample: pl.DataFrame, label: str, guidance: str = "", audit: str = "") -> str:
     """A self-contained HTML form (no network): one radio group (1 / 0 / b) and a reason field
-    per row; the button downloads ``audit_sheet.csv`` filled in."""
+    per row; the button downloads ``audit_sheet.csv`` filled in (cells neutralised like the
+    sheet's). Every text is HTML-escaped; the header row reaches the script as a JSON string."""
     rows = []
     for r in sample.iter_rows(named=True):
-        sid = html.escape(r["sheet_id"])
+        sid = html.escape(str(r["sheet_id"]), quote=True)
         radios = " ".join(
             f'<label><input type="radio" name="{sid}" value="{v}"> {v}</label>' for v in VALUES
         )
@@ -202,14 +240,20 @@ def sheet_html(sample: pl.DataFrame, label: str, guidance: str = "") -> str:
             f"<p>{html.escape(r['abstract'] or '')}</p></td><td>{radios}<br>"
             f'<input type="text" class="reason" placeholder="reason" size="30"></td></tr>'
         )
-    lab = html.escape(label)
+    lab = html.escape(label, quote=True)
+
+    def js(text: str) -> str:  # a JSON string literal that cannot close the <script> element
+        return json.dumps(text).replace("<", "\\u003c").replace(">", "\\u003e")
+
     script = (
-        "function q(s){s=s||'';return /[\",\\n]/.test(s)?'\"'+s.replace(/\"/g,'\"\"')+'\"':s}"
-        "function dl(){var out=['sheet_id,title,abstract," + lab + ",reason'];"
+        "function q(s){s=s||'';if(/^[=+\\-@\\t\\r]/.test(s))s=\"'\"+s;"
+        "return /[\",\\n\\r]/.test(s)?'\"'+s.replace(/\"/g,'\"\"')+'\"':s}"
+        f"function dl(){{var aid={js(audit)};var out=[{js('sheet_id,title,abstract,')}+q({js(label)})"
+        "+',reason,audit_id'];"
         "document.querySelectorAll('tr[data-id]').forEach(function(tr){var id=tr.dataset.id;"
         "var c=tr.querySelector('input[type=radio]:checked');"
-        "out.push([id,q(tr.querySelector('b').textContent),q(tr.querySelector('p').textContent),"
-        "c?c.value:'',q(tr.querySelector('.reason').value)].join(','))});"
+        "out.push([q(id),q(tr.querySelector('b').textContent),q(tr.querySelector('p').textContent),"
+        "c?c.value:'',q(tr.querySelector('.reason').value),q(aid)].join(','))});"
         "var a=document.createElement('a');a.href=URL.createObjectURL(new Blob([out.join('\\n')+"
         "'\\n'],{type:'text/csv'}));a.download='audit_sheet.csv';a.click()}"
     )
@@ -228,21 +272,24 @@ def sheet_html(sample: pl.DataFrame, label: str, guidance: str = "") -> str:
 
 
 def write_audit(sample: pl.DataFrame, out_dir: str | Path, label: str, seed: int) -> list[Path]:
-    """Write the blind sheet (CSV + HTML form) and the key to ``out_dir``; returns the paths."""
+    """Write the blind sheet (CSV + HTML form) and the key to ``out_dir``, all three or none
+    (module docstring); returns the paths."""
     out = Path(out_dir)
+    aid = audit_id(label, seed, sample.get_column("id").to_list())
     sheet_rows = [
         {
             "sheet_id": r["sheet_id"],
-            "title": " ".join((r["title"] or "").split()),
-            "abstract": " ".join((r["abstract"] or "").split()),
+            "title": _cell(r["title"]),
+            "abstract": _cell(r["abstract"]),
             label: "",
             "reason": "",
+            "audit_id": aid,
         }
         for r in sample.iter_rows(named=True)
     ]
     key = sample.select(
         "sheet_id",
-        pl.col("id").alias("work_id"),
+        pl.col("id").cast(pl.Utf8).map_elements(_cell, return_dtype=pl.Utf8).alias("work_id"),
         pl.lit(label).alias("label"),
         "stratum",
         pl.col("flag").cast(pl.Int8),
@@ -250,15 +297,21 @@ def write_audit(sample: pl.DataFrame, out_dir: str | Path, label: str, seed: int
         "population_size",
         "weight",
         pl.lit(seed).alias("seed"),
+        pl.lit(aid).alias("audit_id"),
     )
-    paths = [
-        atomic_write_text(
-            out / SHEET_FILE, _csv(sheet_rows, ["sheet_id", "title", "abstract", label, "reason"])
+    files = [
+        (
+            out / SHEET_FILE,
+            _csv(sheet_rows, ["sheet_id", "title", "abstract", label, "reason", "audit_id"]),
         ),
-        atomic_write_text(out / FORM_FILE, sheet_html(sample, label)),
-        atomic_write_text(out / KEY_FILE, key.write_csv()),
+        (out / FORM_FILE, sheet_html(sample, label, audit=aid)),
+        (out / KEY_FILE, key.write_csv()),  # innermost: renamed first, so never a sheet alone
     ]
-    return paths
+    with contextlib.ExitStack() as stack:
+        for path, text in files:
+            tmp = stack.enter_context(atomic_path(path))
+            tmp.write_text(text, encoding="utf-8")
+    return [path for path, _ in files]
 
 
 def make_audit(
@@ -301,8 +354,13 @@ def read_sheet(path: str | Path, label: str | None = None) -> tuple[pl.DataFrame
             f"{p}: no sheet_id column; found {df.columns}",
             hint="score the audit_sheet.csv written by `litscan audit LABEL` (filled in)",
         )
+    check_ids(df, f"audit sheet {p}")
     if label is None:
-        extra = [c for c in df.columns if c not in ("sheet_id", "title", "abstract", "reason")]
+        extra = [
+            c
+            for c in df.columns
+            if c not in ("sheet_id", "title", "abstract", "reason", "audit_id")
+        ]
         if len(extra) != 1:
             raise UsageError(
                 f"{p}: cannot tell the label column among {extra}", hint="pass --label LABEL"
@@ -319,17 +377,21 @@ def read_sheet(path: str | Path, label: str | None = None) -> tuple[pl.DataFrame
             f"{first['sheet_id']!r} has {first[label] or ''!r}); expected one of {list(VALUES)}",
             hint="fill every row with 1, 0 or b (borderline)",
         )
-    return df.select("sheet_id", vals.alias(label)), label
+    keep = ["sheet_id", *(["audit_id"] if "audit_id" in df.columns else [])]
+    return df.select(*keep, vals.alias(label)), label
 
 
 def read_key(path: str | Path) -> pl.DataFrame:
     """The key written next to the sheet (sheet_id, work_id, flag, weight, ...)."""
     p = check_input_file(path, "audit key")
-    df = pl.read_csv(p, infer_schema_length=0)
+    try:
+        df = pl.read_csv(p, infer_schema_length=0)
+    except Exception as exc:  # polars raises several types for malformed CSV
+        raise InputDataError(f"{p}: not a readable CSV key ({exc})") from None
     need = {"sheet_id", "flag", "weight"}
     if missing := sorted(need - set(df.columns)):
         raise InputDataError(f"{p}: key lacks column(s) {missing}; found {df.columns}")
-    return df.with_columns(pl.col("flag").cast(pl.Int8) == 1, pl.col("weight").cast(pl.Float64))
+    return check_key(df, f"audit key {p}")
 
 
 def truth(values: pl.Series | list, *, lenient: bool = False) -> np.ndarray:
@@ -339,9 +401,27 @@ def truth(values: pl.Series | list, *, lenient: bool = False) -> np.ndarray:
     return s.is_in(pos).to_numpy()
 
 
-def score(sheet: pl.DataFrame, key: pl.DataFrame, label: str) -> dict:
-    """Strict and lenient precision / recall / F1 of the key's flags against the sheet's calls."""
-    joined = key.join(sheet, on="sheet_id", how="inner")
+def score(
+    sheet: pl.DataFrame,
+    key: pl.DataFrame,
+    label: str,
+    *,
+    where: tuple[str, str] = ("the audit sheet", "the audit key"),
+) -> dict:
+    """Strict and lenient precision / recall / F1 of the key's flags against the sheet's calls.
+
+    The pair is checked first (:mod:`litscan.labels.audit_checks`); ``where`` names the sheet and
+    the key in messages."""
+    check_ids(sheet, where[0])
+    if key.schema.get("flag") != pl.Boolean or key.schema.get("weight") != pl.Float64:
+        key = check_key(key, where[1])
+    else:
+        check_ids(key, where[1])
+        w = key.get_column("weight")
+        if not (w.is_finite() & (w > 0)).fill_null(False).all():
+            key = check_key(key, where[1])  # raises, naming the rows
+    check_pair(sheet, key, label, where)
+    joined = key.join(sheet.drop("audit_id", strict=False), on="sheet_id", how="inner")
     missing = key.height - joined.height
     if missing:
         raise InputDataError(

@@ -24,6 +24,15 @@ being returned as a result. A cache folder that cannot be written (read-only dis
 permissions) is still read when it holds the complete result; fetching into it is refused.
 Cleaning stale ``.*.tmp`` files (left by a killed run) looks only at the query folder and its
 ``pages`` folder, never through a symbolic link.
+
+Integrity: the manifest records the SHA-256 of every page file (``page_sha256``, page number ->
+hex digest, added in the same atomic manifest write that counts the page). A page whose bytes do
+not match is never parsed: :meth:`QueryCache.read_page` raises :class:`CachePageMismatch` naming
+the page; a live fetch then refetches the query from the start, a cache-only read stops with that
+one line. A page is also never inflated beyond ``max_bytes`` (the response cap,
+``--max-response-mb``): a page that would is an error naming it. Manifests written before the
+checksums existed carry none; their pages are read unverified (still size-capped). The checksum
+detects edited or corrupted pages, not a forger who rewrites the manifest as well.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ import errno
 import fcntl
 import gzip
 import hashlib
+import io
 import json
 import logging
 import os
@@ -43,9 +53,10 @@ from pathlib import Path
 from typing import Any
 
 from litscan import fileio, jsontext
+from litscan.config import DEFAULT_MAX_RESPONSE_BYTES
 from litscan.errors import InputDataError, UsageError, scrub
 
-__all__ = ["QueryCache", "atomic_write_bytes", "now_iso"]
+__all__ = ["QueryCache", "CachePageMismatch", "atomic_write_bytes", "now_iso"]
 
 MANIFEST_VERSION = 1
 _READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
@@ -63,6 +74,10 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     fileio.atomic_write_bytes(path, data)
 
 
+class CachePageMismatch(InputDataError):
+    """A cached page whose bytes do not match the SHA-256 its manifest recorded."""
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -70,7 +85,15 @@ def _is_int(value: Any) -> bool:
 class QueryCache:
     """The cache directory of one query (identified by its URL without key, cursor and per_page)."""
 
-    def __init__(self, root: str | os.PathLike, identity_url: str, kind: str = "works") -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike,
+        identity_url: str,
+        kind: str = "works",
+        *,
+        max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    ) -> None:
+        self.max_bytes = max_bytes
         self.root = Path(root)
         self.identity_url = scrub(identity_url)
         digest = hashlib.sha256(self.identity_url.encode("utf-8")).hexdigest()[:16]
@@ -236,6 +259,19 @@ class QueryCache:
             raise bad("items", "0 when no page is stored")
         if m.get("data_version") is not None and not isinstance(m["data_version"], dict):
             raise bad("data_version", "an object or null")
+        sums = m.get("page_sha256")
+        if sums is not None and not (
+            isinstance(sums, dict)
+            and all(
+                isinstance(k, str)
+                and k.isdigit()
+                and isinstance(v, str)
+                and len(v) == 64
+                and all(c in "0123456789abcdef" for c in v)
+                for k, v in sums.items()
+            )
+        ):
+            raise bad("page_sha256", "an object of page number -> 64 hex digits")
         for number in (1, m["pages"]) if m["pages"] else ():  # an empty result stores no page
             if not self.page_path(number).is_file():
                 raise self.corrupt(
@@ -254,19 +290,52 @@ class QueryCache:
         """Path of page ``number`` (1-based)."""
         return self.pages_dir / f"{number:06d}.json.gz"
 
-    def write_page(self, number: int, payload: dict[str, Any]) -> None:
-        """Atomically write page ``number`` (gzip JSON)."""
+    def write_page(self, number: int, payload: dict[str, Any]) -> str:
+        """Atomically write page ``number`` (gzip JSON); returns the file's SHA-256 (hex), which
+        the caller records in the manifest (``page_sha256``) when it counts the page."""
         # ensure_ascii: a lone surrogate in a title (valid JSON, invalid UTF-8) stays escaped
         raw = json.dumps(payload, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-        fileio.atomic_write_bytes(
-            self.page_path(number), gzip.compress(raw, compresslevel=3, mtime=0)
-        )
+        data = gzip.compress(raw, compresslevel=3, mtime=0)
+        fileio.atomic_write_bytes(self.page_path(number), data)
+        return hashlib.sha256(data).hexdigest()
 
-    def read_page(self, number: int) -> dict[str, Any]:
-        """Read page ``number``; an unreadable page names the file and how to recover."""
+    def _inflate(self, path: Path, data: bytes) -> bytes:
+        """``data`` decompressed, refusing more than :attr:`max_bytes` (a gzip bomb costs at most
+        that much memory, like a response)."""
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:
+            out = fh.read(self.max_bytes + 1)
+        if len(out) > self.max_bytes:
+            raise InputDataError(
+                f"cache page {path}: expected at most {self.max_bytes / 2**20:g} MiB once "
+                f"decompressed (the response cap), got more ({len(data):,} bytes compressed)",
+                hint=f"a cached page litscan wrote never inflates beyond the cap; delete "
+                f"{self.dir} to refetch this query",
+            )
+        return out
+
+    def read_page(self, number: int, sha256: str | None = None) -> dict[str, Any]:
+        """Read page ``number``; an unreadable page names the file and how to recover. With
+        ``sha256`` (from the manifest) a page whose bytes differ raises
+        :class:`CachePageMismatch` before it is decompressed."""
         path = self.page_path(number)
         try:
-            page = jsontext.loads(gzip.decompress(path.read_bytes()))
+            if path.stat().st_size > self.max_bytes:
+                raise ValueError(f"the file is larger than {self.max_bytes:,} bytes")
+            data = path.read_bytes()
+        except (OSError, ValueError) as exc:
+            raise InputDataError(
+                f"cache page {path}: expected gzip JSON written by litscan, got unreadable "
+                f"file ({exc})",
+                hint=f"delete {self.dir} to refetch this query",
+            ) from exc
+        if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+            raise CachePageMismatch(
+                f"cache page {path}: expected the SHA-256 its manifest recorded, got other "
+                "bytes (edited or corrupted after it was fetched)",
+                hint=f"rerun with --refresh (a live run refetches it), or delete {self.dir}",
+            )
+        try:
+            page = jsontext.loads(self._inflate(path, data))
             if not isinstance(page, dict):
                 raise ValueError(f"expected a JSON object, got {type(page).__name__}")
             return page
@@ -277,6 +346,7 @@ class QueryCache:
             ) from exc
 
     def iter_pages(self, manifest: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """The pages the manifest vouches for, in order."""
+        """The pages the manifest vouches for, in order, each checked against its SHA-256."""
+        sums = manifest.get("page_sha256") or {}
         for number in range(1, int(manifest["pages"]) + 1):
-            yield self.read_page(number)
+            yield self.read_page(number, sums.get(str(number)))

@@ -32,6 +32,7 @@ from litscan.errors import (
 from litscan.openalex.query import _HINTS
 from litscan.openalex.transport import (
     BodyReadError,
+    CrossHostRedirect,
     DeadlineExceeded,
     ResponseTooLarge,
     bounded_get,
@@ -94,6 +95,19 @@ def _reset_text(headers: Mapping[str, str]) -> str:
     return f"it resets in {hours} h {minutes:02d} min (about {when})"
 
 
+def _is_json_type(ctype: str) -> bool:
+    """False for the types a captive portal, proxy or login page answers with (HTML, XML,
+    images); any other type is parsed as JSON (servers label JSON loosely)."""
+    ctype = ctype.lower()
+    return not ("html" in ctype or "xml" in ctype or ctype.startswith(("image/", "video/")))
+
+
+def _when(seconds: float) -> str:
+    """``"2026-12-07 23:45 UTC (in 299 s)"``: when a wait of ``seconds`` from now ends."""
+    at = datetime.fromtimestamp(time.time() + seconds, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{at} (in {seconds:,.0f} s)"
+
+
 def _body_message(body: bytes, reason: str) -> str:
     """OpenAlex's own explanation from an error body (``error: message``), else the body text."""
     try:
@@ -126,6 +140,9 @@ class OpenAlexClient:
     * 5xx, timeouts, resets, a request past its deadline, truncated or invalid bodies: retried
       with exponential backoff and jitter. 400/401/404 and other 4xx fail at once.
     * A body larger than ``max_response_bytes`` once decoded, or a redirect loop, fails at once.
+    * With an API key, a redirect to another host (or from https to http) is refused before
+      anything is sent there (the key never leaves for a host other than ``base_url``'s); without
+      a key it is followed.
 
     ``session`` may be injected (tests mount replay adapters on it); ``sleep`` and ``clock`` are
     injectable so retry schedules can be tested without waiting.
@@ -235,6 +252,8 @@ class OpenAlexClient:
         s = self.settings
         last_problem = "no attempt made"
         last_was_rate = False
+        waited = 0.0  # seconds slept for this request; capped by max_retry_after (--max-wait)
+        status: int | None = None
         for attempt in range(s.max_retries + 1):
             self._throttle()
             self._last_request_at = self._clock()
@@ -250,6 +269,7 @@ class OpenAlexClient:
                     deadline=s.deadline,
                     max_bytes=s.max_response_bytes,
                     max_redirects=s.max_redirects,
+                    same_host_only=bool(s.api_key),
                 )
             except ResponseTooLarge as exc:
                 raise OpenAlexError(
@@ -258,6 +278,14 @@ class OpenAlexClient:
                     url=safe_url,
                     hint="a broken or hostile server (gzip bomb?); raise --max-response-mb only "
                     "for a server you trust",
+                ) from None
+            except CrossHostRedirect as exc:
+                raise OpenAlexError(
+                    f"GET {safe_url}: expected an answer from the API host, got a "
+                    f"{self._scrub(exc)}; not followed, so the API key is not sent there",
+                    url=safe_url,
+                    hint="litscan sends OPENALEX_API_KEY only to the --base-url host; if the API "
+                    "moved, pass its new address as --base-url",
                 ) from None
             except requests.TooManyRedirects as exc:
                 raise OpenAlexError(
@@ -288,6 +316,17 @@ class OpenAlexClient:
                 self._record_rate_limit(resp.headers)
                 status = resp.status
                 if status == 200:
+                    ctype = str(resp.headers.get("Content-Type") or "").split(";")[0].strip()
+                    if ctype and not _is_json_type(ctype):
+                        raise OpenAlexError(
+                            f"GET {safe_url}: expected a JSON answer, got HTTP 200 with "
+                            f"Content-Type {self._scrub(ctype)[:80]!r} ({len(resp.body):,} bytes: "
+                            f"{self._scrub(_body_message(resp.body, ''))[:80]!r})",
+                            url=safe_url,
+                            status=200,
+                            hint="a captive portal, proxy or login page answered instead of "
+                            "OpenAlex: sign in to the network or check --base-url",
+                        )
                     try:
                         data = jsontext.loads(resp.body)
                     except (ValueError, RecursionError):
@@ -320,9 +359,12 @@ class OpenAlexClient:
                             raise RateLimited(
                                 f"GET {safe_url}: HTTP {status} (rate limited) with Retry-After "
                                 f"{retry_after:.0f} s, longer than the {s.max_retry_after:.0f} s "
-                                f"litscan waits: {message}",
+                                f"litscan waits (--max-wait); retry after {_when(retry_after)}: "
+                                f"{message}",
                                 url=safe_url,
                                 status=status,
+                                hint="rerun then (the cache resumes where it stopped), or "
+                                "raise --max-wait",
                             )
                         wait = retry_after
                         label = "Too Many Requests" if status == 429 else "Forbidden: rate limited"
@@ -351,6 +393,18 @@ class OpenAlexClient:
                 break
             if wait is None:
                 wait = self._backoff(attempt)
+            if waited + wait > s.max_retry_after:
+                cls = RateLimited if last_was_rate else NetworkGaveUp
+                raise cls(
+                    f"GET {safe_url}: {self._scrub(last_problem)}; waiting {wait:.0f} s more "
+                    f"would make {waited + wait:.0f} s for this request, longer than the "
+                    f"{s.max_retry_after:.0f} s litscan waits (--max-wait); retry after "
+                    f"{_when(wait)}",
+                    url=safe_url,
+                    status=status if last_was_rate else None,
+                    hint="rerun then (the cache resumes where it stopped), or raise --max-wait",
+                )
+            waited += wait
             self.retries += 1
             log.warning(
                 self._scrub(

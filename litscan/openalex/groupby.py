@@ -12,6 +12,7 @@ import polars as pl
 from litscan.errors import (
     OpenAlexError,
     UsageError,
+    scrub,
 )
 from litscan.openalex.client import OpenAlexClient
 from litscan.openalex.paging import _check_int, _client_for, _paged, _short
@@ -44,6 +45,35 @@ def count(
     finally:
         if owned:
             client.close()
+
+
+def _check_total(
+    total: Any, rows: Mapping[str, tuple[str, int | None]], include_unknown: bool, url: str
+) -> None:
+    """Raise unless OpenAlex's ``meta.count`` fits its groups: the works with a known value are
+    at least the largest known group (a work counts once per group), and, with the unknown group
+    asked for, every work is in some group, so ``meta.count`` is at most the sum of the groups.
+    A count outside these bounds would give shares above 1 or silently tiny ones."""
+    if not isinstance(total, int) or isinstance(total, bool):
+        return
+    known = [c for k, (_, c) in rows.items() if k != "unknown" and c is not None]
+    unknown = rows.get("unknown", ("", 0))[1] or 0
+    biggest = max(known, default=0)
+    problem = None
+    if total < unknown + biggest:
+        problem = (
+            f"at least {unknown + biggest:,} (the largest group, {biggest:,}, plus the unknown "
+            f"group, {unknown:,}), got {total:,}"
+        )
+    elif include_unknown and total > sum(known) + unknown:
+        problem = f"at most {sum(known) + unknown:,} (the sum of all groups), got {total:,}"
+    if problem:
+        raise OpenAlexError(
+            f"group_by {scrub(url)}: expected meta.count (works matching) {problem}; the answer "
+            "contradicts itself",
+            url=url,
+            hint="rerun with --refresh; if it persists, the server (or a proxy) is broken",
+        )
 
 
 def count_by(
@@ -103,6 +133,7 @@ def count_by(
         rows[k] = (name, cnt)
     if "unknown" not in rows:
         rows["unknown"] = ("unknown", 0 if include_unknown else None)
+    _check_total(result.manifest.get("count"), rows, include_unknown, client.url_for(base))
     df = pl.DataFrame(
         {
             "key": list(rows),

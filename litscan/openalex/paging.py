@@ -22,7 +22,7 @@ from litscan.errors import (
     UsageError,
     scrub,
 )
-from litscan.openalex.cache import QueryCache
+from litscan.openalex.cache import CachePageMismatch, QueryCache
 from litscan.openalex.client import OpenAlexClient, log
 from litscan.openalex.query import _with_params, build_query, render_query
 
@@ -198,6 +198,36 @@ def _fallback_per_page(pp: int) -> int | None:
     return None
 
 
+def _read_cached(
+    cache: QueryCache, manifest: dict[str, Any], items_key: str, kind: str
+) -> tuple[list[dict[str, Any]], set[str], set[str]]:
+    """Items, ids and used cursors of the pages ``manifest`` vouches for; every page is checked
+    against its SHA-256 (:class:`CachePageMismatch`) and its items against the manifest."""
+    items: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    used_cursors: set[str] = set()
+    for number, page in enumerate(cache.iter_pages(manifest), start=1):
+        stored = page.get(items_key) if isinstance(page, dict) else None
+        if not isinstance(stored, list):
+            raise cache.corrupt(f"page {number} has no '{items_key}' list")
+        for position, rec in enumerate(stored):
+            try:
+                rid = _check_item(rec, str(cache.page_path(number)), kind, position)
+            except OpenAlexError as exc:
+                raise cache.corrupt(f"page {number}: {exc}") from None
+            seen.add(rid)
+            items.append(rec)
+        request = page.get("request") if isinstance(page.get("request"), dict) else {}
+        if isinstance(request.get("cursor"), str):
+            used_cursors.add(request["cursor"])
+    if len(items) != manifest["items"]:
+        raise cache.corrupt(
+            f"the manifest counts {manifest['items']} items, its "
+            f"{manifest['pages']} pages hold {len(items)}"
+        )
+    return items, seen, used_cursors
+
+
 def _paged(
     *,
     kind: str,
@@ -219,7 +249,9 @@ def _paged(
     """
     items_key = "results" if kind == "works" else "group_by"
     identity = f"{client.settings.base_url}/{base}"
-    cache = QueryCache(cache_root, identity, kind=kind)
+    cache = QueryCache(
+        cache_root, identity, kind=kind, max_bytes=client.settings.max_response_bytes
+    )
     bar = _Progress(progress, f"fetch {kind}")
     with cache.lock():
         manifest = None if refresh else cache.load_manifest()
@@ -236,28 +268,17 @@ def _paged(
         if manifest is None:
             manifest = cache.new_manifest({"path_query": scrub(base), "mode": mode})
             manifest["next"] = {"cursor": "*"} if mode == "cursor" else {"page": 1}
-        items: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        used_cursors: set[str] = set()
-        for number, page in enumerate(cache.iter_pages(manifest), start=1):
-            stored = page.get(items_key) if isinstance(page, dict) else None
-            if not isinstance(stored, list):
-                raise cache.corrupt(f"page {number} has no '{items_key}' list")
-            for position, rec in enumerate(stored):
-                try:
-                    rid = _check_item(rec, str(cache.page_path(number)), kind, position)
-                except OpenAlexError as exc:
-                    raise cache.corrupt(f"page {number}: {exc}") from None
-                seen.add(rid)
-                items.append(rec)
-            request = page.get("request") if isinstance(page.get("request"), dict) else {}
-            if isinstance(request.get("cursor"), str):
-                used_cursors.add(request["cursor"])
-        if len(items) != manifest["items"]:
-            raise cache.corrupt(
-                f"the manifest counts {manifest['items']} items, its "
-                f"{manifest['pages']} pages hold {len(items)}"
-            )
+        mismatch: CachePageMismatch | None = None
+        try:
+            items, seen, used_cursors = _read_cached(cache, manifest, items_key, kind)
+        except CachePageMismatch as exc:
+            if cache.read_only:
+                raise
+            mismatch = exc
+            log.warning("%s; refetching this query from the start", str(exc).split(" (hint")[0])
+            manifest = cache.new_manifest({"path_query": scrub(base), "mode": mode})
+            manifest["next"] = {"cursor": "*"} if mode == "cursor" else {"page": 1}
+            items, seen, used_cursors = [], set(), set()
         dv = manifest.get("data_version") or {}
         max_updated = dv.get("max_updated_date")
         meta_versions = dict(dv.get("meta_versions") or {})
@@ -355,7 +376,7 @@ def _paged(
                 meta_versions.update(_meta_versions(meta))
                 if page_items:
                     manifest["pages"] += 1
-                    cache.write_page(
+                    digest = cache.write_page(
                         manifest["pages"],
                         {
                             "request": {"per_page": pp, **nxt},
@@ -364,6 +385,7 @@ def _paged(
                             "duplicates_dropped": dropped,
                         },
                     )
+                    manifest.setdefault("page_sha256", {})[str(manifest["pages"])] = digest
                     items.extend(new)
                     manifest["items"] = len(items)
                 if dropped:
@@ -400,6 +422,11 @@ def _paged(
         except (RateLimited, NetworkGaveUp) as exc:
             bar.update(len(items), None, manifest["pages"], final=True)
             core = str(exc).split(" (hint: ")[0]
+            if mismatch is not None:
+                raise CachePageMismatch(
+                    f"{str(mismatch).split(' (hint: ')[0]}; refetching the query failed ({core})",
+                    hint=f"rerun when OpenAlex can be reached, or delete {cache.dir}",
+                ) from exc
             raise type(exc)(
                 f"{core}. Saved so far: {len(items):,} {'works' if kind == 'works' else 'groups'} "
                 f"in {manifest['pages']} pages under {cache.dir}",

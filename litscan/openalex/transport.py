@@ -14,10 +14,13 @@
 * **Redirects.** Followed here, not by ``requests`` (which would read each redirect body without a
   cap): at most ``max_redirects`` hops, only to ``http(s)`` URLs, redirect bodies are not read, and
   the ``Authorization`` header is dropped when a hop leaves the original host. A loop or a longer
-  chain ends in :class:`requests.TooManyRedirects`.
+  chain ends in :class:`requests.TooManyRedirects`. With ``same_host_only`` (the client sets it
+  whenever an API key is configured, because the key also travels in the query string, which a
+  ``Location`` echoes) a hop to another origin (host or port; the one exception is the plain
+  ``http`` -> ``https`` upgrade of the same host) is not followed at all: :class:`CrossHostRedirect` is raised before anything is sent there.
 
 Errors: :class:`DeadlineExceeded` and :class:`BodyReadError` are transient (the caller may retry);
-:class:`ResponseTooLarge` is not. ``requests`` exceptions from connecting pass through unchanged.
+:class:`ResponseTooLarge` and :class:`CrossHostRedirect` are not. ``requests`` exceptions from connecting pass through unchanged.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 __all__ = [
     "BodyReadError",
+    "CrossHostRedirect",
     "DeadlineExceeded",
     "Response",
     "ResponseTooLarge",
@@ -55,6 +59,11 @@ class DeadlineExceeded(Exception):
 
 class ResponseTooLarge(Exception):
     """The decoded body (or its declared ``Content-Length``) passed the size cap (not transient)."""
+
+
+class CrossHostRedirect(Exception):
+    """A redirect to another origin that ``same_host_only`` refuses; the message names only the
+    scheme, host and port of the target, never its path or query."""
 
 
 class BodyReadError(Exception):
@@ -184,6 +193,28 @@ def _read_body(resp: requests.Response, max_bytes: int) -> bytes:
     return b"".join(parts)
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(parts: Any) -> str:
+    """``scheme://host:port`` of a split URL (no userinfo, path or query)."""
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:
+        port = "?"
+    return f"{parts.scheme}://{parts.hostname or '?'}:{port}"
+
+
+def _same_origin_or_upgrade(origin: Any, target: Any) -> bool:
+    """True for a hop to the same scheme, host and port, or the plain ``http`` -> ``https``
+    upgrade of the same host on the default ports; everything else leaves the API host."""
+    if (target.hostname or "").lower() != (origin.hostname or "").lower():
+        return False
+    a, b = _origin(origin), _origin(target)
+    return a == b or (a.startswith("http:") and a.endswith(":80") and b.endswith(":443")
+                      and b.startswith("https:"))  # fmt: skip
+
+
 def bounded_get(
     session: requests.Session,
     url: str,
@@ -193,6 +224,7 @@ def bounded_get(
     deadline: float | None,
     max_bytes: int,
     max_redirects: int = 5,
+    same_host_only: bool = False,
     clock: Any = time.monotonic,
 ) -> Response:
     """GET ``url`` within ``deadline`` seconds and at most ``max_bytes`` decoded bytes (module doc)."""
@@ -205,7 +237,8 @@ def bounded_get(
     watchdog.start()
     resp: requests.Response | None = None
     send_headers = dict(headers)
-    origin = urlsplit(url).netloc.lower()
+    origin_parts = urlsplit(url)
+    origin = origin_parts.netloc.lower()
     try:
         for hop in range(max_redirects + 1):
             try:
@@ -232,7 +265,12 @@ def bounded_get(
                 raise requests.TooManyRedirects(
                     f"more than {max_redirects} redirects (a redirect loop?)"
                 )
-            if urlsplit(nxt).netloc.lower() != origin:
+            target = urlsplit(nxt)
+            if same_host_only and not _same_origin_or_upgrade(origin_parts, target):
+                raise CrossHostRedirect(
+                    f"redirect {hop + 1} to {_origin(target)} instead of {_origin(origin_parts)}"
+                )
+            if target.netloc.lower() != origin:
                 send_headers.pop("Authorization", None)
             url = nxt
         assert resp is not None

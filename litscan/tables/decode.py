@@ -41,6 +41,13 @@ import pyarrow as pa
 
 from litscan.errors import MalformedRecordError
 from litscan.tables.abstracts import decode_inverted, rebuild_raw
+from litscan.tables.issues import (  # noqa: F401 - re-exported (older imports)
+    LOG_FIRST,
+    MAX_BAD_RATIO,
+    MAX_EXAMPLES,
+    MIN_BAD_TO_STOP,
+    RecordIssues,
+)
 
 __all__ = [
     "Work",
@@ -62,7 +69,6 @@ __all__ = [
 
 log = logging.getLogger("litscan.tables.decode")
 OnBadRecord = Literal["skip", "raise"]
-MAX_EXAMPLES = 5
 
 
 # ---- the fields litscan reads ------------------------------------------------------------------
@@ -195,66 +201,6 @@ TOPICS_RAW: dict[str, pl.DataType] = {
 
 
 # ---- what went wrong ---------------------------------------------------------------------------
-
-
-@dataclass
-class RecordIssues:
-    """Counts of skipped records, coerced fields and invalid country codes, with the first few
-    messages (each names the source, the record number and the work id)."""
-
-    skipped: int = 0
-    coerced: int = 0
-    invalid_countries: int = 0
-    examples: list[str] = field(default_factory=list)
-
-    def _note(self, msg: str) -> None:
-        if len(self.examples) < MAX_EXAMPLES:
-            self.examples.append(msg)
-
-    def skip(self, msg: str) -> None:
-        self.skipped += 1
-        self._note(msg)
-        log.warning("skipped %s", msg)
-
-    def coerce(self, msg: str) -> None:
-        self.coerced += 1
-        self._note(msg)
-        log.warning("coerced %s", msg)
-
-    def invalid_country(self, n: int, msg: str) -> None:
-        self.invalid_countries += n
-        self._note(msg)
-        log.warning("%s", msg)
-
-    def merge(self, other: RecordIssues) -> None:
-        self.skipped += other.skipped
-        self.coerced += other.coerced
-        self.invalid_countries += other.invalid_countries
-        for msg in other.examples:
-            self._note(msg)
-
-    def __bool__(self) -> bool:
-        return bool(self.skipped or self.coerced or self.invalid_countries)
-
-    def summary(self) -> str:
-        """One line: counts and the first example."""
-        parts = []
-        if self.skipped:
-            parts.append(f"{self.skipped} bad record(s) skipped")
-        if self.coerced:
-            parts.append(f"{self.coerced} field(s) coerced")
-        if self.invalid_countries:
-            parts.append(f"{self.invalid_countries} invalid country code(s) dropped")
-        text = ", ".join(parts) or "no record issues"
-        return f"{text}; first: {self.examples[0]}" if self.examples else text
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "skipped": self.skipped,
-            "coerced": self.coerced,
-            "invalid_countries": self.invalid_countries,
-            "examples": list(self.examples),
-        }
 
 
 @dataclass

@@ -14,19 +14,23 @@ A single file ``DIR/<table>.parquet`` is accepted in place of ``DIR/<table>/`` (
 layout). :func:`load_tables` returns :class:`Tables` of *lazy* frames (``pl.scan_parquet``): nothing
 is read until collected, so a filter on years or venues reads only what it needs. It checks the
 columns from the parquet metadata and fails with one line naming the folder, the table, the missing
-column and a hint. :func:`write_tables` writes the same layout, every file atomically.
+column and a hint; then :func:`litscan.tables.validate.validate_tables` checks the values (unique
+ids, weights, country codes, years, citations) and reports what it excluded in ``Tables.issues``.
+:func:`write_tables` writes the same layout, every file atomically.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from os import PathLike
 from pathlib import Path
 
 import polars as pl
 
 from litscan.errors import InputDataError, UsageError
 from litscan.fileio import atomic_path, check_input_file
+from litscan.tables.validate import validate_tables
 
 __all__ = ["Tables", "TABLE_NAMES", "REQUIRED_COLUMNS", "load_tables", "write_tables", "PART_NAME"]
 
@@ -96,6 +100,8 @@ class Tables:
     work_topics: pl.LazyFrame | None = None
     work_labels: pl.LazyFrame | None = None
     path: Path | None = None
+    #: what validation reported and excluded (one line each), e.g. unknown country codes
+    issues: tuple[str, ...] = ()
 
     def present(self) -> list[str]:
         """Names of the tables that are present."""
@@ -176,6 +182,14 @@ def load_tables(path: str | Path) -> Tables:
     Raises :class:`~litscan.errors.InputDataError` (one line: the folder, the table or column at
     fault, a hint) when the folder or a required table or column is missing.
     """
+    if isinstance(path, bytes) or not isinstance(path, str | PathLike):
+        raise UsageError(
+            f"load_tables: expected the path of a tables folder (str or Path), got "
+            f"{type(path).__name__}",
+            hint="litscan.load_tables('tables/')",
+        )
+    if not str(path).strip():
+        raise UsageError("load_tables: expected the path of a tables folder, got ''")
     root = Path(path)
     if not root.exists():
         raise InputDataError(
@@ -201,7 +215,8 @@ def load_tables(path: str | Path) -> Tables:
     lazy = {name: _scan(root, name, files) for name, files in found.items() if files is not None}
     if "work_countries" not in lazy:
         lazy["work_countries"] = _derive_work_countries(lazy["authorships"], lazy["works"])
-    return Tables(path=root, **lazy)
+    lazy, issues = validate_tables(root, lazy)
+    return Tables(path=root, issues=tuple(issues), **lazy)
 
 
 def _as_lazy(name: str, frame: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:

@@ -206,7 +206,7 @@ def _one_line(exc: BaseException, rel: str) -> str:
     elif not isinstance(exc, LitscanError):
         text = f"{type(exc).__name__}: {text}"
     hint = getattr(exc, "hint", None)
-    if hint:
+    if hint and f"(hint: {hint})" not in text:  # a LitscanError's message already holds it
         text += f" (hint: {hint})"
     return text if rel in text else f"{rel}: {text}"
 
@@ -234,6 +234,8 @@ def _ingest_batches(
         res.rows_in += n_in
         res.rows_kept += tables.works.height
         _issues_into(res, tables.issues)
+        stop = RecordIssues(skipped=res.bad_records, examples=list(res.issues))
+        stop.check_ratio(res.rows_in, part.rel)  # mostly bad: the partition fails here
         if tables.works.height:
             writer.write(tables)
 

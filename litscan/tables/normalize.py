@@ -378,7 +378,10 @@ def normalize_works(
             buf, source=source, numbers=numbers, on_bad_record=on_bad_record, issues=issues
         )
         del buf
-        return normalize_decoded(dec, source=source, flt=flt, on_bad_record=on_bad_record)
+        n_in = dec.works.height + dec.issues.skipped
+        tables = normalize_decoded(dec, source=source, flt=flt, on_bad_record=on_bad_record)
+        tables.issues.check_ratio(n_in, source)  # mostly bad records: one line, not a result
+        return tables
 
 
 def _split_lines(buf: bytes, batch_bytes: int) -> Iterator[bytes]:
@@ -402,6 +405,7 @@ def normalize_jsonl(
     per batch); identical to :func:`normalize_works` of the same records."""
     parts: list[Tables] = []
     offset = 0
+    bad = RecordIssues()
     with no_gc():
         for chunk in _split_lines(buf, batch_bytes):
             dec = decode_jsonl(chunk, source=source, offset=offset, on_bad_record=on_bad_record)
@@ -409,6 +413,8 @@ def normalize_jsonl(
             parts.append(
                 normalize_decoded(dec, source=source, flt=flt, on_bad_record=on_bad_record)
             )
+            bad.merge(parts[-1].issues)
+            bad.check_ratio(offset, source)  # a mostly bad input stops after this batch
             del dec
     return concat_tables(parts, source=source)
 

@@ -5,8 +5,10 @@ one work per line) with a ``manifest`` (JSON: ``entries[].url`` and ``meta.recor
 snapshots also ship the same partitions as Parquet (``part_NNN.parquet``).
 
 * :func:`list_partitions` lists them in manifest order; an entry pointing outside the works
-  folder (``../``, an absolute path) or with a malformed ``record_count`` is returned with an
-  ``error`` (the runner marks it failed and goes on).
+  folder (``../``, an absolute path), a partition that resolves outside the snapshot folder (a
+  symbolic link, of the file or of its ``updated_date=`` folder, to elsewhere) or one with a
+  malformed ``record_count`` is returned with an ``error`` (the runner marks it failed and goes
+  on).
 * :func:`iter_jsonl_batches` gunzips (``isal`` when installed, else ``gzip``) in chunks of about
   ``batch_bytes`` ending at line boundaries, in linear time; a line longer than
   ``max_line_bytes`` is not kept in memory but replaced by a marker that the decoder reports as a
@@ -157,7 +159,9 @@ def _confined(rel: str) -> str | None:
     return norm
 
 
-def _entry(wdir: Path, e: Any, i: int, manifest: Path) -> tuple[Partition | None, str | None]:
+def _entry(
+    wdir: Path, e: Any, i: int, manifest: Path, root: Path
+) -> tuple[Partition | None, str | None]:
     """(partition, missing rel) for one manifest entry."""
     where = f"{manifest}: entry {i}"
     if not isinstance(e, Mapping) or not isinstance(e.get("url"), str):
@@ -186,7 +190,28 @@ def _entry(wdir: Path, e: Any, i: int, manifest: Path) -> tuple[Partition | None
     p = wdir / rel
     if not p.is_file():
         return None, rel
+    outside = _outside(p, root, rel)
+    if outside is not None:
+        return outside, None
     return Partition(str(p), rel, p.stat().st_size, count), None
+
+
+def _outside(p: Path, root: Path, rel: str) -> Partition | None:
+    """A failed partition when ``p`` resolves outside the snapshot folder ``root`` (through a
+    symbolic link of the file or of a folder on its way), else None."""
+    try:
+        inside = p.resolve(strict=True).is_relative_to(root.resolve(strict=True))
+    except (OSError, RuntimeError):  # a dangling link or a loop
+        inside = False
+    if inside:
+        return None
+    return Partition(
+        "",
+        rel,
+        0,
+        None,
+        f"{p}: resolves outside the snapshot folder {root} (a symbolic link?); refused",
+    )
 
 
 def list_partitions(snapshot: str | os.PathLike) -> list[Partition]:
@@ -216,7 +241,7 @@ def list_partitions(snapshot: str | os.PathLike) -> list[Partition]:
             ) from exc
         missing, seen = [], set()
         for i, e in enumerate(entries):
-            part, miss = _entry(wdir, e, i, manifest)
+            part, miss = _entry(wdir, e, i, manifest, root)
             if miss is not None:
                 missing.append(miss)
             elif part is not None and part.rel not in seen:
@@ -235,7 +260,10 @@ def list_partitions(snapshot: str | os.PathLike) -> list[Partition]:
         gz_files = [p for p in wdir.glob("updated_date=*/*.gz") if p.with_suffix("") not in have_pq]
         for p in sorted(gz_files + pq_files):
             rel = p.relative_to(wdir).as_posix()
-            if p.is_file():
+            outside = _outside(p, root, rel) if (p.exists() or p.is_symlink()) else None
+            if outside is not None:
+                parts.append(outside)
+            elif p.is_file():
                 parts.append(Partition(str(p), rel, p.stat().st_size))
             elif p.exists() and not p.is_dir():  # a FIFO or device would hang: failed, not skipped
                 parts.append(Partition("", rel, 0, None, f"{p}: not a regular file (a FIFO or "

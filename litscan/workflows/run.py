@@ -31,6 +31,7 @@ from litscan.claims.presets import Preset, load_preset, resolve_preset_path
 from litscan.claims.results import Evaluation
 from litscan.errors import UsageError
 from litscan.fileio import atomic_write_text, ensure_asset, sha256_file
+from litscan.workflows.args import check_report_names, check_run_args
 
 __all__ = ["RunResult", "run_preset", "run_presets", "plan_preset", "FIGURE_FORMATS", "SOURCES"]
 
@@ -189,9 +190,10 @@ def run_preset(
     """
     from litscan.claims import evaluate as claims
 
+    check_run_args(source=source, tables=tables, offline=offline)
     p = _resolve_preset(preset)
-    if resamples is not None:
-        p = replace(p, resamples=_check_count("resamples", resamples, 0, 100_000))
+    if resamples is not None:  # 0 would make every claim "not testable": the user's setting
+        p = replace(p, resamples=_check_count("resamples", resamples, 1, 100_000))
     if seed is not None:
         p = replace(p, seed=_check_count("seed", seed, 0, 2**63 - 1))
     notes: list[str] = []
@@ -429,6 +431,7 @@ def run_presets(
 
     _check_formats(formats)
     loaded = [_resolve_preset(p) for p in presets]
+    check_report_names([p.name for p in loaded], [p.path for p in loaded])
     out = Path(out)
     write_plotly_js(out)
     entries = []
