@@ -522,15 +522,17 @@ def test_figures_forest_spec_curve_coverage(simpson):
     figs = {name: (caption, fig) for name, caption, fig in build_figures(ev)}
     forest = figs["cn-specialises_venues"][1]
     names = [t.name for t in forest.data]
-    assert "standardised" in names and "crude (pooled)" in names
+    assert "standardised (the verdict's estimate)" in names
+    assert "crude, pooled over venues" in names
     assert "random effects (DerSimonian–Laird)" in names
-    std = next(t for t in forest.data if t.name == "standardised")
+    std = next(t for t in forest.data if t.name == "standardised (the verdict's estimate)")
     assert std.x[0] == pytest.approx(100 * ev.results[0].robustness.standardised["diff"])
     curve = figs["cn-specialises_specs"][1]
-    n_points = sum(len(t.x) for t in curve.data if t.mode == "markers")
+    upper = [t for t in curve.data if t.mode == "markers" and t.yaxis == "y"]
+    n_points = sum(len(t.x) for t in upper)
     assert n_points == ev.results[0].robustness.n_specifications
-    xs = [x for t in curve.data if t.mode == "markers" for x in t.x]
-    ys = [y for t in curve.data if t.mode == "markers" for y in t.y]
+    xs = [x for t in upper for x in t.x]
+    ys = [y for t in upper for y in t.y]
     assert [y for _, y in sorted(zip(xs, ys, strict=True))] == sorted(ys)  # sorted by A − B
     assert "coverage" in figs and "fixed venue panel" in figs["shares_by_year"][0]
 

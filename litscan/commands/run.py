@@ -58,6 +58,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="run on a tables folder (the layout `litscan ingest --out` writes)",
     )
+    p.add_argument(
+        "--shared-js",
+        action="store_true",
+        help="with several presets: one DIR/plotly.min.js for all reports instead of plotly.js "
+        "inlined in each (smaller; a report copied alone then shows no figures)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument(
         "--plan",
@@ -121,9 +127,14 @@ def run(args: argparse.Namespace) -> int:
             )
 
     if len(paths) > 1 or args.all:
-        where = run_presets(paths, out, formats=formats, on_done=progress, **kwargs)
+        where = run_presets(
+            paths, out, formats=formats, on_done=progress, shared_js=args.shared_js, **kwargs
+        )
         n = len(paths)
     else:
+        if args.shared_js:
+            raise UsageError("--shared-js: only with several presets or --all",
+                             hint="a single report is one self-contained file")  # fmt: skip
         t1 = time.time()
         res = run_preset(paths[0], **kwargs)
         where = res.write(out, formats=formats)
