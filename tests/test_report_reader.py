@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -227,3 +228,36 @@ def test_shared_js_layout_is_an_option(tmp_path):
     litscan.run_presets(["arxiv-half-chinese"], tmp_path / "b", offline=True, resamples=20)
     assert not (tmp_path / "b" / "plotly.min.js").exists()
     assert Path(tmp_path / "b" / "arxiv-half-chinese" / "report.html").stat().st_size > 3_000_000
+
+
+def _draw(html: Path, tmp_path: Path) -> tuple[str, list[str]]:
+    """(DOM after scripts ran, console lines) of ``html`` in headless Chromium, offline."""
+    proc = subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile-nb'}", "--enable-logging=stderr",
+         "--v=0", "--virtual-time-budget=20000", "--dump-dom", html.as_uri()],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout, [ln for ln in proc.stderr.splitlines() if ":CONSOLE" in ln]
+
+
+@pytest.mark.slow
+def test_tour_notebook_html_has_rendered_plots(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("jupyter")), "nbconvert", "--to", "html", "--execute",
+         str(root / "notebooks" / "01_tour.ipynb"), "--output-dir", str(tmp_path),
+         "--ExecutePreprocessor.timeout=600"],
+        capture_output=True, text=True, timeout=900, check=False, cwd=root,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = tmp_path / "01_tour.html"
+    page = out.read_text()
+    divs = re.findall(r'<div class="plotly-graph-div" id="([^"]+)"', page)
+    assert len(divs) >= 3 and page.count("Plotly.newPlot") >= len(divs)
+    # plotly.js is inlined, never fetched
+    assert not re.search(r"<script[^>]+src=[^>]*plotly", page)
+    dom, _ = _draw(out, tmp_path)
+    for fid in divs:
+        seg = dom[dom.index(f'id="{fid}"') :][:20000]
+        assert 'class="main-svg"' in seg, f"notebook figure {fid} did not draw"

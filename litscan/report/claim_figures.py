@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from litscan.report.names import label_name
+from litscan.report.names import label_name, side_text
 
 if TYPE_CHECKING:
     from litscan.claims.results import ClaimResult, Evaluation
@@ -71,14 +71,11 @@ def before_after_figure(run: Evaluation, df: pl.DataFrame, *, source: str = "", 
 
     std = bool(df["standardised"].all())
     how = (
-        "A − B standardised within venue (each venue compared with itself, fixed weights): the "
-        "estimate the verdicts rest on"
+        "change standardised within venue (fixed weights): the estimate the verdicts rest on"
         if std
         else "A − B as the verdicts compute it"
     )
-    verdicts = "; ".join(
-        f"{r['country_code']}: {r['verdict']} ({r['text']})" for r in df.iter_rows(named=True)
-    )
+    verdicts = ", ".join(f"{r['country_code']} {r['verdict']}" for r in df.iter_rows(named=True))
     p = run.preset
     venues = ", ".join(p.population.venues) if p.population.venues else "all venues"
     return plot_before_after(
@@ -87,9 +84,9 @@ def before_after_figure(run: Evaluation, df: pl.DataFrame, *, source: str = "", 
         after_label=df["after"][0],
         what="top-venue papers" if p.population.venues else "papers",
         source=source,
-        title=title or f"{p.title}: shares before and after",
+        title=title or "Shares before and after, each venue compared with itself",
         extra=f"population: {venues} · {how} · the venue mix moves between periods; "
-        f"standardising removes it · preset {p.name}: {verdicts}",
+        f"standardising removes it · preset {p.name}, verdicts: {verdicts}",
         change_label="after − before, standardised (points)" if std else None,
     )
 
@@ -134,6 +131,17 @@ def share_trend_figure(run: Evaluation, *, source: str = "", title=None, what=No
     return fig, extra
 
 
+def _count_countries(run: Evaluation, lab: Any) -> list[str]:
+    """The countries whose counts make the denominator of a counts share (the sum of country
+    counts is the denominator, so a reader must know which countries it sums)."""
+    ev = run.evidence.get("counts")
+    spec = getattr(lab, "spec", None)
+    if ev is None or ev.counts is None or spec is None:
+        return []
+    c = ev.counts.filter((pl.col("label") == spec) & pl.col("country_code").is_not_null())
+    return sorted(set(c.get_column("country_code").to_list()))
+
+
 def _claims_figure(run: Evaluation):
     from litscan.report.figures.robustness import plot_claims
 
@@ -147,15 +155,15 @@ def _claims_figure(run: Evaluation):
     )
 
 
-def _per_year_figure(r: ClaimResult, source: str):
+def _per_year_figure(r: ClaimResult, source: str, labels: Any, top: float):
     from litscan.report.figures.shares import plot_per_year
 
     return plot_per_year(
         years=[y for y, _ in r.per_year],
         estimates=[e for _, e in r.per_year],
         title=f"{r.claim.text}: by year",
-        name_a=r.description_a,
-        name_b=None if r.claim.b.is_constant else r.description_b,
+        name_a=side_text(r.claim.a, labels, top),
+        name_b=None if r.claim.b.is_constant else side_text(r.claim.b, labels, top),
         constant=r.claim.b.value if r.claim.b.is_constant else None,
         source=source,
     )
@@ -173,6 +181,9 @@ def build_figures(run: Evaluation) -> list[tuple[str, str, Any]]:
     p = run.preset
     out: list[tuple[str, str, Any]] = []
     want = set(p.figures)
+    labels = dict(p.labels)
+    if p.population.ai_scope is not None:
+        labels["ai_scope"] = p.population.ai_scope
 
     def add(name: str, caption: str, make: Callable[[], Any]) -> None:
         try:
@@ -209,8 +220,9 @@ def build_figures(run: Evaluation) -> list[tuple[str, str, Any]]:
             sub = cs.filter(pl.col("label_name") == label)
             present = sorted(set(sub.get_column("country_code").drop_nulls().to_list()))
             countries = [c for c in p.countries if c in present]
-            denom = "+".join(present)
-            shown = label_name(label, p.labels)
+            summed = _count_countries(run, labels.get(label)) or present
+            denom = "+".join(summed) if len(summed) <= 8 else f"{len(summed)} countries'"
+            shown = label_name(label, labels)
             n_years = sub.get_column("year").n_unique()
 
             def make(sub=sub, countries=countries, shown=shown, denom=denom, n_years=n_years):
@@ -234,7 +246,7 @@ def build_figures(run: Evaluation) -> list[tuple[str, str, Any]]:
     if "highly_cited" in want and "highly_cited_shares" in t:
         hc = t["highly_cited_shares"]
         countries = [c for c in p.countries if c in set(hc.get_column("country_code").to_list())]
-        names = {str(v): label_name(v, p.labels) for v in hc.get_column("label").unique()}
+        names = {str(v): label_name(v, labels) for v in hc.get_column("label").unique()}
         if countries:
             add(
                 "highly_cited",
@@ -269,7 +281,8 @@ def build_figures(run: Evaluation) -> list[tuple[str, str, Any]]:
         rb = r.robustness
         if rb is None or r.primary is None:
             continue
-        what = f"A = {r.description_a}; B = {r.description_b}"
+        top = p.highly_cited.top
+        what = f"A = {side_text(r.claim.a, labels, top)}; B = {side_text(r.claim.b, labels, top)}"
         if rb.strata:
             add(
                 f"{r.claim.id}_venues",
@@ -300,5 +313,5 @@ def build_figures(run: Evaluation) -> list[tuple[str, str, Any]]:
                             f"only {len(r.per_year)} year", None))  # fmt: skip
                 continue
             add(f"{r.claim.id}_by_year", f"{r.claim.text}: by year",
-                lambda r=r, src=src: _per_year_figure(r, src))  # fmt: skip
+                lambda r=r, src=src: _per_year_figure(r, src, labels, p.highly_cited.top))  # fmt: skip
     return out

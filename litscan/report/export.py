@@ -187,7 +187,9 @@ def write_figures(
                         fig=fig.to_dict(),
                         path=tmp,
                         final=path,
-                        opts=dict(format=fmt, width=width, height=height, scale=scale),
+                        # a tall figure (forest plot, specification curve) keeps its height
+                        opts=dict(format=fmt, width=width,
+                                  height=max(height, fig.layout.height or 0), scale=scale),
                     )
                 )
     if specs:

@@ -442,7 +442,7 @@ def plot_per_year(
     countings = sorted({e.counting for e in estimates if e.counting})
     sub = describe(counting=countings[0] if len(countings) == 1 else None, years=ys,
                    source=source, interval="95 % intervals",
-                   extra="each year on its own: the venue mix may differ by year")  # fmt: skip
+                   extra="each year estimated on its own")  # fmt: skip
     _layout(fig, title, sub)
     fig.update_yaxes(title_text="share (%)", rangemode="tozero", ticksuffix=" %", showgrid=True,
                      gridcolor="#EEEEEE", row=1, col=1)  # fmt: skip
