@@ -46,6 +46,8 @@ FIELD_NAMES = {
     "RO": "Robotics",
 }
 YEARS = (2013, 2025)
+#: said by every figure that illustrates no preset's verdict
+CONTEXT = "context figure, descriptive: illustrates no preset's verdict"
 
 
 def _venue():
@@ -127,11 +129,13 @@ def openalex_trend(n_resamples: int = 0) -> go.Figure:
         pl.col("label") == "concept:C154945302"
     )  # Artificial intelligence (legacy concept)
     s = shares_from_counts(counts, by=("country", "year"))
+    n = counts.get_column("country_code").drop_nulls().n_unique()
     return plot_share_trend(
         s,
-        what="AI works (country counts)",
-        source=OPENALEX_SOURCE + ", concept Artificial "
-        "intelligence; denominator = sum of country counts",
+        what=f"the sum of {n} countries' counts",
+        source=OPENALEX_SOURCE + ", concept Artificial intelligence",
+        extra=f"denominator: the sum of the whole counts of all {n} countries (a work with "
+        f"two countries counts twice), not the number of works · {CONTEXT}",
         title="Country shares of OpenAlex AI works by year",
         interval_label="no interval",
     )
@@ -147,7 +151,7 @@ def activity(n_resamples: int = 200) -> go.Figure:
         label_col="venue_field",
         label_names=FIELD_NAMES,
         years=YEARS,
-        source=VENUE_SOURCE,
+        source=f"{VENUE_SOURCE} · crude, pooled over venues · {CONTEXT}",
         n_countries=10,
         title="Where countries specialise: activity index by venue field",
     )
@@ -172,7 +176,7 @@ def highly_cited(n_resamples: int = 200) -> go.Figure:
         threshold=0.10,
         years=YEARS,
         countries=["US", "CN", "GB", "DE", "CA", "KR"],
-        source=VENUE_SOURCE,
+        source=f"{VENUE_SOURCE} · crude, pooled over venues · {CONTEXT}",
         title="Who writes the most-cited papers? Top 10 % by citations, within year and field",
     )
 
@@ -180,7 +184,7 @@ def highly_cited(n_resamples: int = 200) -> go.Figure:
 def coauthorship(n_resamples: int = 200) -> go.Figure:
     wc, works = _venue()
     co = compare.coauthorship(wc, works=works, a="CN", b="US", by="year", n_resamples=n_resamples)
-    return plot_coauthorship(co, what="top-venue AI papers", source=VENUE_SOURCE)
+    return plot_coauthorship(co, what="top-venue AI papers", source=f"{VENUE_SOURCE} · crude, pooled over venues · {CONTEXT}")
 
 
 def classifier_eval() -> go.Figure | None:

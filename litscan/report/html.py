@@ -413,7 +413,7 @@ def render_html(
     if p.description:
         parts.append(f"<p>{_e(p.description)}</p>")
     for note in run.notes:
-        parts.append(f"<p class='muted'><b>Note</b>: {_e(note)}</p>")
+        parts.append(f"<p class='muted'><b>Note</b>: {_e(readable(note, p.labels))}</p>")
     parts.append("<h2>Verdicts</h2>" + _summary_table(run))
     parts.append("<h2>Definitions</h2><ul>")
     y0, y1 = p.population.years
