@@ -304,13 +304,33 @@ def robustness_html(r: ClaimResult) -> str:
     return "\n".join(out)
 
 
-def _table_html(df: pl.DataFrame, cols: Sequence[str], max_rows: int = 60) -> str:
+#: column -> header a reader understands (tables of the report)
+_HEADERS = {
+    "label": "label",
+    "country_code": "country",
+    "counting": "counting",
+    "share": "share (fraction)",
+    "lo": "95 % interval, low",
+    "hi": "95 % interval, high",
+    "n_works": "highly-cited works with the country (whole count)",
+    "n_total": "highly-cited works with any country (denominator)",
+    "low_n": "fewer works than the minimum?",
+    "cited_by_count": "citations",
+    "countries": "author countries",
+}
+
+
+def _table_html(
+    df: pl.DataFrame, cols: Sequence[str], max_rows: int = 60, labels: Any = None
+) -> str:
     cols = [c for c in cols if c in df.columns]
-    head = "".join(f"<th>{_e(c)}</th>" for c in cols)
+    head = "".join(f"<th>{_e(_HEADERS.get(c, c))}</th>" for c in cols)
     body = []
     for row in df.head(max_rows).select(cols).iter_rows():
         cells = []
-        for v in row:
+        for col, v in zip(cols, row, strict=True):
+            if col == "label" and isinstance(v, str):
+                v = "all works" if v in ("all", "overall", "") else label_name(v, labels)
             if isinstance(v, float):
                 cells.append(f'<td class="num">{v:.4f}</td>' if not math.isnan(v) else "<td>–</td>")
             else:
@@ -371,6 +391,7 @@ def coverage_html(cov: pl.DataFrame, max_venues: int = 40) -> str:
         else ""
     )
     cells = {(str(r["source"]), r["year"]): r for r in cov.iter_rows(named=True)}
+    marked = False
     head = "".join(f"<th>{y}</th>" for y in years)
     body = []
     for v in venues:
@@ -381,13 +402,16 @@ def coverage_html(cov: pl.DataFrame, max_venues: int = 40) -> str:
                 tds.append("<td></td>")
             else:
                 mark = "*" if (c.get("citation_coverage") or 0) < 0.5 else ""
+                marked = marked or bool(mark)
                 tds.append(f"<td class='num'>{c['works']:,}{mark}</td>")
         body.append(f"<tr><th>{_e(v)}</th>{''.join(tds)}</tr>")
-    return (
-        f"<table><tr><th>venue</th>{head}</tr>{''.join(body)}</table>"
+    note = (
         "<p class='muted'>* fewer than 50 % of the works have a citation count: left out of "
-        f"top-x sets.</p>{more}"
+        "top-x sets.</p>"
+        if marked
+        else ""
     )
+    return f"<table><tr><th>venue</th>{head}</tr>{''.join(body)}</table>{note}{more}"
 
 
 def render_html(
@@ -494,6 +518,7 @@ def render_html(
                     "n_total",
                     "low_n",
                 ],
+                labels=p.labels,
             )
         )
     if "coverage" in run.tables and run.tables["coverage"].height:
