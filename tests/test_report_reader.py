@@ -109,6 +109,8 @@ def test_no_internal_id_or_slug_in_any_figure_title(runs):
         for fname, _, fig in res.figures():
             if fig is None:
                 continue
+            # what travels with a PNG/SVG: a title, a subtitle and the data source
+            assert fig.layout.title.text and "data: " in fig.layout.title.subtitle.text, fname
             for t in _titles(fig):
                 assert not names.INTERNAL_ID.search(t), (name, fname, t)
                 words = set(re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)+", t))
@@ -157,31 +159,64 @@ def test_before_after_signs_match_the_verdicts_estimate(runs):
     assert "export-controls" in gallery_fig.layout.title.subtitle.text
 
 
+def _trend_checks(fig, res) -> int:
+    """Compare a fixed-panel trend figure with the claims it can show: a country against itself
+    across two periods (later mean − earlier mean of its line), or two countries over the same
+    years (mean of A's line − mean of B's line), for plain shares (no label, not top-x, all
+    venues). Returns the number of claims checked; asserts each sign."""
+    lines = {tr.name[-3:-1]: dict(zip(tr.x, tr.y, strict=True))
+             for tr in fig.data if tr.mode == "lines+markers"}  # fmt: skip
+    y0, y1 = res.preset.population.years
+    checked = 0
+    for r in res.results:
+        c = r.claim
+        if (r.primary is None or c.evidence != "records" or c.b.is_constant or c.a.label
+                or c.b.label or c.a.top or c.b.top or c.a.venues or c.b.venues):  # fmt: skip
+            continue
+        if c.a.country not in lines or c.b.country not in lines:
+            continue
+        ya, yb = c.a.years or (y0, y1), c.b.years or (y0, y1)
+        la, lb = lines[c.a.country], lines[c.b.country]
+        after = [v for y, v in la.items() if ya[0] <= y <= ya[1]]
+        before = [v for y, v in lb.items() if yb[0] <= y <= yb[1]]
+        if not after or not before:
+            continue
+        moved = sum(after) / len(after) - sum(before) / len(before)
+        assert (moved > 0) == (r.primary.diff > 0), (c.id, moved, r.primary.diff)
+        checked += 1
+    return checked
+
+
 def test_trend_signs_match_the_verdicts_estimate(runs):
-    """In each shipped fixed-panel trend, a country compared with itself across two periods
-    moves (later mean − earlier mean over the panel's years) the way its verdict's estimate does;
-    where the panel does not reach both periods the claim is not drawn against it."""
+    """Every shipped trend figure (the reports' fixed-panel trends and the gallery's
+    share_trend) shows each country on the side of the estimate its verdict rests on."""
+    from litscan.report import gallery
+
     checked = 0
     for res in runs.values():
         fig = next((f for n, _, f in res.figures() if n == "shares_by_year" and f), None)
         if fig is None:
             continue
         assert "fixed venue panel" in fig.layout.title.subtitle.text
-        lines = {tr.name[-3:-1]: tr for tr in fig.data if tr.mode == "lines+markers"}
-        for r in res.results:
-            c = r.claim
-            if r.primary is None or c.a.country != c.b.country or not c.a.years or c.a.venues:
-                continue
-            tr = lines[c.a.country]
-            ys = dict(zip(tr.x, tr.y, strict=True))
-            after = [ys[y] for y in ys if c.a.years[0] <= y <= c.a.years[1]]
-            before = [ys[y] for y in ys if c.b.years[0] <= y <= c.b.years[1]]
-            if not after or not before:
-                continue
-            moved = sum(after) / len(after) - sum(before) / len(before)
-            assert (moved > 0) == (r.primary.diff > 0), (c.id, moved, r.primary.diff)
-            checked += 1
-    assert checked >= 2
+        checked += _trend_checks(fig, res)
+    assert checked >= 3
+    fig = gallery.share_trend(n_resamples=40)
+    assert "fixed venue panel" in fig.layout.title.subtitle.text
+    assert gallery.TREND_PRESET in fig.layout.title.subtitle.text
+    assert _trend_checks(fig, runs[gallery.TREND_PRESET]) >= 1
+
+
+def test_gallery_titles_name_no_internal_id():
+    from litscan.report import gallery
+
+    figs = gallery.main_figures(n_resamples=20)
+    assert {"share_trend", "before_after"} <= set(figs)
+    for name, fig in figs.items():
+        for t in _titles(fig):
+            assert not names.INTERNAL_ID.search(t), (name, t)
+        sub = fig.layout.title.subtitle.text
+        # a figure either names the preset it illustrates or says it illustrates none
+        assert "preset " in sub or "illustrates no preset" in sub or name == "classifier_eval", name
 
 
 def test_label_error_names_only_the_claims_labels_and_paths_are_relative(runs, tmp_path):

@@ -150,6 +150,7 @@ def _claims_figure(run: Evaluation):
     return plot_claims(
         run.to_frame(),
         title=f"{run.preset.title}: every claim, A − B",
+        source="; ".join(ev.name for ev in run.evidence.values()),
         extra="the estimate each verdict rests on (standardised within venue × year where the "
         "claim has strata)",
     )

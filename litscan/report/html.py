@@ -100,31 +100,37 @@ def verdicts_html(extra: Sequence[str] = ()) -> str:
 
 
 def bridge_sentence(r: ClaimResult) -> str:
-    """A sentence when rows inside a claim (counting / threshold variants, years, left-out
-    venues) give a different verdict than the claim's headline, saying why both hold."""
-    inner = {e.verdict for e in (r.primary, *r.sensitivity) if e is not None}
-    inner |= {e.verdict for _, e in r.per_year}
-    if r.robustness is not None:
-        inner |= {str(d.get("verdict")) for d in r.robustness.leave_one_out or ()}
-    other = sorted(v for v in inner if v != r.verdict and not v.startswith("not testable"))
+    """A sentence when rows inside a claim (counting / threshold variants, single years,
+    left-out venues or years) give a different verdict than the claim's headline, saying where
+    those rows come from and why both hold; empty when every row agrees."""
+
+    def differs(vs) -> set[str]:
+        return {v for v in vs if v != r.verdict and not str(v).startswith("not testable")}
+
+    primary = differs([r.primary.verdict] if r.primary is not None else [])
+    sens = differs(e.verdict for e in r.sensitivity)
+    years = differs(e.verdict for _, e in r.per_year)
+    loo = differs(str(d.get("verdict")) for d in (r.robustness.leave_one_out or ())) if (
+        r.robustness is not None) else set()  # fmt: skip
+    other = sorted(primary | sens | years | loo)
     if not other:
         return ""
+    where = []
+    if primary:
+        where.append("the primary row is the interval rule alone; the headline also weighs the "
+                     "robustness checks (venues, heterogeneity, agreement)")  # fmt: skip
+    if sens:
+        where.append("a sensitivity row is one alternative counting or highly-cited threshold")
+    if years:
+        where.append("a by-year row is one year on its own, with fewer works than the period")
+    if loo:
+        where.append("a leave-one-out row drops one venue or one year")
     if r.verdict == VENUE_DEPENDENT:
-        why = (
-            "each row is an estimate pooled with fixed venue × year weights; the claim as a "
-            "whole is venue-dependent because the venues themselves disagree (see the per-venue "
-            "figure), so no pooled row settles it"
-        )
-    elif r.verdict.startswith("not testable"):
-        why = "the headline needs data these rows do not have"
-    else:
-        why = (
-            "the headline is the primary estimate and its robustness checks; a row that says "
-            "otherwise is one alternative specification, counted in the agreement share"
-        )
+        where.append("the claim is venue-dependent because the venues themselves disagree (see "
+                     "the per-venue figure), so no pooled row settles it")  # fmt: skip
     return (
         f"<p class='bridge'><b>Why rows say {_e(', '.join(other))} under a "
-        f"{_e(r.verdict)} claim</b>: {_e(why)}.</p>"
+        f"{_e(r.verdict)} claim</b>: {_e('; '.join(where))}.</p>"
     )
 
 
