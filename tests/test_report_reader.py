@@ -296,3 +296,13 @@ def test_tour_notebook_html_has_rendered_plots(tmp_path):
     for fid in divs:
         seg = dom[dom.index(f'id="{fid}"') :][:20000]
         assert 'class="main-svg"' in seg, f"notebook figure {fid} did not draw"
+
+
+def test_cli_shared_js_needs_several_presets_and_html_js_is_checked(tmp_path, capsys):
+    from litscan.cli import main
+
+    code = main(["run", "arxiv-half-chinese", "--offline", "--shared-js", "--out", str(tmp_path)])
+    assert code == 2 and "--shared-js" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["run", "arxiv-half-chinese", "--html-js", "nowhere", "--out", str(tmp_path)])
+    assert not list(tmp_path.iterdir())

@@ -313,12 +313,17 @@ class RunResult:
         *,
         formats: Sequence[str] = ("json",),
         plotly_src: str | None = None,
+        html_js: str = "inline",
     ) -> Path:
         """Write ``report.html``, ``verdicts.json``, ``manifest.json`` and ``figures/`` into
         ``out``; returns the report's path. ``report.html`` is one self-contained file (plotly.js
         inlined: it opens when copied alone, offline) unless ``plotly_src`` is the relative URL
-        of a shared ``plotly.min.js`` (the caller writes that file)."""
-        return _write(self, Path(out), formats=formats, plotly_src=plotly_src)
+        of a shared ``plotly.min.js`` (the caller writes that file). ``html_js``: how per-figure
+        HTML files get plotly.js (``inline``, the default, opens offline; ``cdn``: small files
+        that need a network)."""
+        return _write(
+            self, Path(out), formats=formats, plotly_src=plotly_src, html_js=html_js
+        )
 
     def _repr_html_(self) -> str:
         from litscan.report.html import render_html
@@ -414,7 +419,12 @@ def write_plotly_js(out_dir: Path) -> Path:
 
 
 def _write(
-    res: RunResult, out_dir: Path, *, formats: Sequence[str], plotly_src: str | None
+    res: RunResult,
+    out_dir: Path,
+    *,
+    formats: Sequence[str],
+    plotly_src: str | None,
+    html_js: str = "inline",
 ) -> Path:
     from litscan.report.html import render_html
 
@@ -426,7 +436,8 @@ def _write(
     if drawable and fmts:
         from litscan.report.export import write_figures
 
-        written = [str(p.relative_to(out_dir)) for p in write_figures(drawable, fmts)]
+        paths = write_figures(drawable, fmts, html_js=html_js)
+        written = [str(p.relative_to(out_dir)) for p in paths]
     for name, table in res.evaluation.tables.items():
         atomic_write_text(fig_dir / f"{name}.csv", table.write_csv())
         written.append(f"figures/{name}.csv")
@@ -457,6 +468,7 @@ def run_presets(
     formats: Sequence[str] = ("json",),
     on_done: Callable[[RunResult, Path, float], None] | None = None,
     shared_js: bool = False,
+    html_js: str = "inline",
     **run_kwargs: Any,
 ) -> Path:
     """Run several presets into ``out/<name>/`` and write an ``index.html``; returns the index
@@ -479,7 +491,10 @@ def run_presets(
         t0 = time.perf_counter()
         res = run_preset(p, **run_kwargs)
         report = res.write(
-            out / p.name, formats=formats, plotly_src="../plotly.min.js" if shared_js else None
+            out / p.name,
+            formats=formats,
+            plotly_src="../plotly.min.js" if shared_js else None,
+            html_js=html_js,
         )
         entries.append((p.name, p.claim, f"{p.name}/report.html", res.verdicts()))
         if on_done is not None:
