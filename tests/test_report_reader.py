@@ -231,6 +231,10 @@ def test_label_error_names_only_the_claims_labels_and_paths_are_relative(runs, t
     prov = page[page.index("<h2>Provenance</h2>") :]
     assert str(tmp_path) not in page and "/work/" not in prov and "{&quot;" not in prov
     assert "litscan/queries/china-llm-output.toml" in prov
+    root = str(Path(litscan.__file__).resolve().parents[1])
+    for name in ("arxiv-half-chinese", "facial-recognition-lead"):  # "what would make it testable"
+        page = runs[name].write(tmp_path / name).read_text()
+        assert root not in page and str(tmp_path) not in page, name
 
 
 def test_display_names():

@@ -168,6 +168,16 @@ _EST_HEAD = (
 )
 
 
+def _no_abs(text: str, preset: Any) -> str:
+    """``text`` with the preset's absolute path replaced by one a reader can follow."""
+    path = getattr(preset, "path", None)
+    if not text or path is None or not str(path).startswith("/"):
+        return text
+    parts = str(path).split("/")
+    short = "/".join(parts[parts.index("litscan"):]) if "litscan" in parts else parts[-1]
+    return text.replace(str(path), short)
+
+
 def claim_html(r: ClaimResult, preset: Any = None) -> str:
     """One claim as an HTML block (also the ``_repr_html_`` of :class:`ClaimResult`); with its
     ``preset``, A and B are described with the labels' display names."""
@@ -194,9 +204,11 @@ def claim_html(r: ClaimResult, preset: Any = None) -> str:
         out.append(f'<p class="muted">{_e(c.note)}</p>')
     if r.reason:
         why = "Why not testable" if r.verdict == NOT_TESTABLE else f"Why {r.verdict}"
-        out.append(f"<p><b>{_e(why)}</b>: {_e(r.reason)}</p>")
+        out.append(f"<p><b>{_e(why)}</b>: {_e(_no_abs(r.reason, preset))}</p>")
     if r.to_test:
-        out.append(f"<p><b>What would make it testable</b>: {_e(r.to_test)}</p>")
+        out.append(
+            f"<p><b>What would make it testable</b>: {_e(_no_abs(r.to_test, preset))}</p>"
+        )
     if r.primary is not None:
         rows = [_estimate_row(r.primary, "primary")]
         rows += [_estimate_row(e, "sensitivity") for e in r.sensitivity]
