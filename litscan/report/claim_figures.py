@@ -167,6 +167,8 @@ def _per_year_figure(r: ClaimResult, source: str, labels: Any, top: float):
         name_b=None if r.claim.b.is_constant else side_text(r.claim.b, labels, top),
         constant=r.claim.b.value if r.claim.b.is_constant else None,
         source=source,
+        extra="each year estimated on its own"
+        + ("" if r.claim.evidence == "counts" else "; the venue mix differs by year (see Coverage)"),
     )
 
 

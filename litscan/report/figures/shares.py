@@ -396,6 +396,7 @@ def plot_per_year(
     name_b: str | None = None,
     constant: float | None = None,
     source: str | None = None,
+    extra: str = "each year estimated on its own",
 ) -> go.Figure:
     """One claim year by year: the shares of A and B (upper panel, axis from 0) and A − B with
     its 95 % interval (lower panel, its own axis: no dual axis on one panel).
@@ -429,8 +430,11 @@ def plot_per_year(
                          arrayminus=[100 * (e.share_b - e.lo_b) for e in estimates]),
         ), row=1, col=1)  # fmt: skip
     elif constant is not None:
-        fig.add_hline(y=100 * constant, line=dict(color="#0072B2", dash="dash"), row=1, col=1,
-                      annotation_text=f"B = {100 * constant:g} %")  # fmt: skip
+        fig.add_trace(go.Scatter(
+            x=[min(ys), max(ys)], y=[100 * constant] * 2, mode="lines",
+            name=f"B: the constant {100 * constant:g} %", hoverinfo="skip",
+            line=dict(color="#0072B2", dash="dash", width=2),
+        ), row=1, col=1)  # fmt: skip
     fig.add_hline(y=0, line=dict(color="#333333", width=1), row=2, col=1)
     fig.add_trace(go.Scatter(
         x=ys, y=[100 * e.diff for e in estimates], mode="markers", name="A − B",
@@ -442,11 +446,14 @@ def plot_per_year(
     countings = sorted({e.counting for e in estimates if e.counting})
     sub = describe(counting=countings[0] if len(countings) == 1 else None, years=ys,
                    source=source, interval="95 % intervals",
-                   extra="each year estimated on its own")  # fmt: skip
+                   extra=extra)  # fmt: skip
     _layout(fig, title, sub)
-    fig.update_yaxes(title_text="share (%)", rangemode="tozero", ticksuffix=" %", showgrid=True,
-                     gridcolor="#EEEEEE", row=1, col=1)  # fmt: skip
-    fig.update_yaxes(title_text="A − B (points)", showgrid=True, gridcolor="#EEEEEE", row=2, col=1)
+    top = max([100 * e.hi_a for e in estimates] + [100 * e.hi_b for e in estimates if name_b]
+              + ([100 * constant] if constant is not None else []))  # fmt: skip
+    fig.update_yaxes(title_text="share (%)", range=[0, top * 1.12], ticksuffix=" %",
+                     showgrid=True, gridcolor="#EEEEEE", row=1, col=1)  # fmt: skip
+    fig.update_yaxes(title_text="A − B (points)", showgrid=True, gridcolor="#EEEEEE",
+                     rangemode="tozero", row=2, col=1)  # fmt: skip
     fig.update_xaxes(dtick=1, row=2, col=1, title_text="year")
     fig.update_layout(height=620, legend=dict(orientation="v", x=0.01, y=-0.18, yanchor="top",
                                               font=dict(size=12)), margin=dict(b=150))  # fmt: skip
