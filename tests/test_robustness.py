@@ -206,7 +206,7 @@ def test_simpson_report_shows_both(simpson):
     _, ev = simpson
     page = render_html(ev)
     rob = ev.results[0].robustness
-    assert "standardised (decides)" in page and "crude (pooled)" in page
+    assert "standardised (the verdict's estimate)" in page and "crude, pooled over venues" in page
     assert f"{rob.crude['diff'] * 100:+.1f} pts" in page
     assert f"{rob.standardised['diff'] * 100:+.1f} pts" in page
     assert "<h2>Coverage</h2>" in page
@@ -665,7 +665,7 @@ years = [{years[0]}, {years[1]}]
     assert claim["verdict"] == expected
     rob = claim["robustness"]
     page = (out / "report.html").read_text()
-    assert "standardised (decides)" in page and "crude (pooled)" in page
+    assert "standardised (the verdict's estimate)" in page and "crude, pooled over venues" in page
     if expected == INCONCLUSIVE:
         assert any("NEW" in x for x in rob["excluded"]) and "NEW" in page
     if expected == SUPPORTED:

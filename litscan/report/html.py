@@ -142,7 +142,8 @@ def label_error_text(row: Mapping[str, Any]) -> str:
     src = str(row.get("source") or "")
     parts = [x.strip() for x in re.split(r";\s*(?=\S+\s\()", src) if x.strip()]
     keep = [x for x in parts if any(f"({lab};" in x or f"({lab})" in x for lab in used)]
-    return label_error.describe({**row, "source": "; ".join(keep or parts)})
+    text = label_error.describe({**row, "source": "; ".join(keep or parts)})
+    return text.removeprefix("Label error ")
 
 
 def _estimate_row(e: Estimate, head: str) -> str:
@@ -260,10 +261,10 @@ def robustness_html(r: ClaimResult) -> str:
     by = " × ".join(std.get("by") or []) or "none (pooled)"
     out.append(
         "<table><tr><th>estimate</th><th>A − B [95 %]</th><th>note</th></tr>"
-        f"<tr><td>standardised (decides)</td><td class='num'>{_interval_txt(rb.standardised)}"
+        f"<tr><td>standardised (the verdict's estimate)</td><td class='num'>{_interval_txt(rb.standardised)}"
         f"</td><td>strata: {_e(by)}; weights: side A's distribution over "
         f"{len(std.get('weights') or [])} shared strata</td></tr>"
-        f"<tr><td>crude (pooled)</td><td class='num'>{_interval_txt(rb.crude)}</td><td>"
+        f"<tr><td>crude, pooled over venues</td><td class='num'>{_interval_txt(rb.crude)}</td><td>"
         "every work pooled; shown for comparison, does not vote when the sides differ in "
         "composition</td></tr>"
     )
@@ -295,7 +296,7 @@ def robustness_html(r: ClaimResult) -> str:
         )
         out.append(
             "<details><summary>Per venue</summary><table><tr><th>venue</th><th>A − B [95 %]"
-            "</th><th>works A</th><th>works B</th><th>enters I²</th></tr>"
+            "</th><th>works, side A</th><th>works, side B</th><th>enters the heterogeneity check (I²)?</th></tr>"
             f"{rows}</table></details>"
         )
     if rb.leave_one_out:
