@@ -47,7 +47,7 @@ h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px soli
 table{border-collapse:collapse;margin:.6em 0;font-size:.92em}
 td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
 th{background:#f4f4f4}.num{text-align:right;font-variant-numeric:tabular-nums}
-.verdict{font-weight:bold;padding:.1em .45em;border-radius:3px;color:#fff}
+.verdict{font-weight:bold;padding:.1em .45em;border-radius:3px;color:#fff;white-space:nowrap}
 .claim{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;margin:1em 0}
 .proxy{border-style:dashed;background:#fafafa}.muted{color:#666;font-size:.9em}
 code{background:#f4f4f4;padding:0 .2em}
@@ -383,7 +383,7 @@ def _summary_table(run: Evaluation) -> str:
             f"<td>{_e(r.claim.text)}</td><td class='num'>{num}</td>"
             f"<td>{_badge(r.verdict, r.is_proxy)}</td>"
             f"<td>{_e(r.robustness.summary() if r.robustness else '–')}</td>"
-            f"<td>{_e(label_error.survives_cell(r.label_error))}</td>"
+            f"<td>{_e(_survives(r.label_error))}</td>"
             f"<td>{_e(r.evidence)}</td></tr>"
         )
     return (
@@ -392,6 +392,11 @@ def _summary_table(run: Evaluation) -> str:
         "verdict survive the label's audited error?</th><th>evidence</th></tr>"
         f"{''.join(rows)}</table>"
     )
+
+
+def _survives(row: Mapping[str, Any] | None) -> str:
+    cell = label_error.survives_cell(row)
+    return "no audited label on either side" if cell == "-" else cell
 
 
 def coverage_html(cov: pl.DataFrame, max_venues: int = 40) -> str:
