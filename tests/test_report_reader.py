@@ -310,3 +310,19 @@ def test_cli_shared_js_needs_several_presets_and_html_js_is_checked(tmp_path, ca
     with pytest.raises(SystemExit):
         main(["run", "arxiv-half-chinese", "--html-js", "nowhere", "--out", str(tmp_path)])
     assert not list(tmp_path.iterdir())
+
+
+def test_spec_curve_lower_panel_marks_every_choice(runs):
+    res = runs["export-controls"]
+    fig = next(f for n, _, f in res.figures() if n == "cn-share-fell_specs")
+    upper = [t for t in fig.data if t.yaxis == "y"]
+    lower = [t for t in fig.data if t.yaxis == "y2"]
+    n_specs = sum(len(t.x) for t in upper)
+    assert len(lower) == 1 and n_specs >= 10
+    ranks = list(lower[0].x)
+    # every specification has one mark per choice: counting, venue, year (+ threshold if any)
+    per_spec = {r: ranks.count(r) for r in set(ranks)}
+    assert set(per_spec) == set(range(1, n_specs + 1))
+    assert set(per_spec.values()) <= {3, 4}
+    rows = list(fig.layout.yaxis2.ticktext)
+    assert "all venues" in rows and "all years" in rows and any(r.startswith("without ") for r in rows)
