@@ -79,8 +79,8 @@ def test_png_and_svg_are_valid_images(exported):
 
 
 def test_html_cdn_and_inline(figs, tmp_path):
-    cdn = write_figure(figs["eval"], tmp_path / "cdn", formats="html")[0]
-    inline = write_figure(figs["eval"], tmp_path / "inline", formats=["html"], html_js="inline")[0]
+    cdn = write_figure(figs["eval"], tmp_path / "cdn", formats="html", html_js="cdn")[0]
+    inline = write_figure(figs["eval"], tmp_path / "inline", formats=["html"])[0]  # the default
     assert "cdn.plot.ly" in cdn.read_text()
     assert cdn.stat().st_size < 100_000
     assert inline.stat().st_size > 1_000_000  # plotly.js embedded: opens offline

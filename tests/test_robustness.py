@@ -206,7 +206,7 @@ def test_simpson_report_shows_both(simpson):
     _, ev = simpson
     page = render_html(ev)
     rob = ev.results[0].robustness
-    assert "standardised (decides)" in page and "crude (pooled)" in page
+    assert "standardised (the verdict's estimate)" in page and "crude, pooled over venues" in page
     assert f"{rob.crude['diff'] * 100:+.1f} pts" in page
     assert f"{rob.standardised['diff'] * 100:+.1f} pts" in page
     assert "<h2>Coverage</h2>" in page
@@ -524,17 +524,19 @@ def test_figures_forest_spec_curve_coverage(simpson):
     figs = {name: (caption, fig) for name, caption, fig in build_figures(ev)}
     forest = figs["cn-specialises_venues"][1]
     names = [t.name for t in forest.data]
-    assert "standardised" in names and "crude (pooled)" in names
+    assert "standardised (the verdict's estimate)" in names
+    assert "crude, pooled over venues" in names
     # two venues: no random effects on k = 2 (verdicts v2), so no random-effects row
     assert ev.results[0].robustness.random_effects is None
     assert "random effects (DerSimonian–Laird)" not in names
-    std = next(t for t in forest.data if t.name == "standardised")
+    std = next(t for t in forest.data if t.name == "standardised (the verdict's estimate)")
     assert std.x[0] == pytest.approx(100 * ev.results[0].robustness.standardised["diff"])
     curve = figs["cn-specialises_specs"][1]
-    n_points = sum(len(t.x) for t in curve.data if t.mode == "markers")
+    upper = [t for t in curve.data if t.mode == "markers" and t.yaxis == "y"]
+    n_points = sum(len(t.x) for t in upper)
     assert n_points == ev.results[0].robustness.n_specifications
-    xs = [x for t in curve.data if t.mode == "markers" for x in t.x]
-    ys = [y for t in curve.data if t.mode == "markers" for y in t.y]
+    xs = [x for t in upper for x in t.x]
+    ys = [y for t in upper for y in t.y]
     assert [y for _, y in sorted(zip(xs, ys, strict=True))] == sorted(ys)  # sorted by A − B
     assert "coverage" in figs and "fixed venue panel" in figs["shares_by_year"][0]
 
@@ -667,7 +669,7 @@ years = [{years[0]}, {years[1]}]
     assert claim["verdict"] == expected
     rob = claim["robustness"]
     page = (out / "report.html").read_text()
-    assert "standardised (decides)" in page and "crude (pooled)" in page
+    assert "standardised (the verdict's estimate)" in page and "crude, pooled over venues" in page
     if expected == INCONCLUSIVE:
         assert any("NEW" in x for x in rob["excluded"]) and "NEW" in page
     if expected == SUPPORTED:

@@ -35,14 +35,21 @@ def test_write_reports_atomically(surv, tmp_path):
     assert not list((tmp_path / "r").rglob(".*.tmp"))
 
 
-def test_truncated_plotly_js_is_replaced(surv, tmp_path):
+def test_truncated_plotly_js_is_replaced(tmp_path):
     out = tmp_path / "r"
-    surv.write(out)
+    kw = dict(offline=True, resamples=20, shared_js=True)
+    litscan.run_presets(["arxiv-half-chinese"], out, **kw)
     js = out / "plotly.min.js"
     full = js.read_bytes()
     js.write_bytes(full[: len(full) // 2])  # what a disk-full run used to leave behind
-    surv.write(out)
+    litscan.run_presets(["arxiv-half-chinese"], out, **kw)
     assert js.read_bytes() == full
+
+
+def test_single_report_is_self_contained(surv, tmp_path):
+    report = surv.write(tmp_path / "r")
+    assert not (tmp_path / "r" / "plotly.min.js").exists()
+    assert report.stat().st_size > 3_000_000  # plotly.js inlined once
 
 
 def test_repr_html_and_bad_arguments(surv):

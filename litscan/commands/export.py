@@ -56,8 +56,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--html-js",
         choices=["cdn", "inline"],
-        default="cdn",
-        help="HTML: load plotly.js from the CDN (small) or embed it (opens offline)",
+        default="inline",
+        help="HTML: embed plotly.js (default; opens offline) or load it from the CDN (small "
+        "files, blank without a network)",
     )
     p.add_argument("--width", type=int, default=1200, help="image width in pixels (1200)")
     p.add_argument("--height", type=int, default=675, help="image height in pixels (675)")

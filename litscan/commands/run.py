@@ -60,6 +60,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="run on a tables folder (the layout `litscan ingest --out` writes)",
     )
+    p.add_argument(
+        "--shared-js",
+        action="store_true",
+        help="with several presets: one DIR/plotly.min.js for all reports instead of plotly.js "
+        "inlined in each (smaller; a report copied alone then shows no figures)",
+    )
+    p.add_argument(
+        "--html-js",
+        choices=["inline", "cdn"],
+        default="inline",
+        help="per-figure HTML (--formats html): embed plotly.js (default; opens offline, ~4.7 MB "
+        "each) or load it from the CDN (small files, blank without a network)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument(
         "--plan",
@@ -138,12 +151,18 @@ def run(args: argparse.Namespace) -> int:
             )
 
     if len(paths) > 1 or args.all:
-        where = run_presets(paths, out, formats=formats, on_done=progress, **kwargs)
+        where = run_presets(
+            paths, out, formats=formats, on_done=progress, shared_js=args.shared_js,
+            html_js=args.html_js, **kwargs,
+        )  # fmt: skip
         n = len(paths)
     else:
+        if args.shared_js:
+            raise UsageError("--shared-js: only with several presets or --all",
+                             hint="a single report is one self-contained file")  # fmt: skip
         t1 = time.time()
         res = run_preset(paths[0], **kwargs)
-        where = res.write(out, formats=formats)
+        where = res.write(out, formats=formats, html_js=args.html_js)
         progress(res, where, time.time() - t1)
         n = 1
     print(f"litscan run: {n} preset(s) in {time.time() - t0:.0f} s; open {where.resolve()}")

@@ -1,8 +1,8 @@
 """Writing figures to disk: HTML, PNG, SVG (and plotly JSON), at the edge of the program.
 
-* **HTML** needs nothing but plotly. ``html_js="cdn"`` writes a small file that loads plotly.js
-  from the CDN (needs a network when opened); ``html_js="inline"`` embeds plotly.js (~4.7 MB,
-  opens offline).
+* **HTML** needs nothing but plotly. By default (``html_js="inline"``) plotly.js is embedded
+  (~4.7 MB a file): the file opens anywhere, offline. ``html_js="cdn"`` writes a small file that
+  loads plotly.js from the CDN: blank without a network.
 * **PNG / SVG / PDF** are rendered by kaleido (v1), which drives a Chromium. litscan finds it in
   this order: the ``BROWSER_PATH`` environment variable, then ``chromium``, ``chromium-browser``,
   ``google-chrome``, ``google-chrome-stable`` on ``PATH``; without one it raises
@@ -136,7 +136,7 @@ def write_figures(
     items: Sequence[tuple[go.Figure, str | Path]],
     formats: str | Iterable[str] = ("html", "png", "svg"),
     *,
-    html_js: str = "cdn",
+    html_js: str = "inline",
     width: int = DEFAULT_WIDTH,
     height: int = DEFAULT_HEIGHT,
     scale: float = 1.0,
@@ -187,7 +187,9 @@ def write_figures(
                         fig=fig.to_dict(),
                         path=tmp,
                         final=path,
-                        opts=dict(format=fmt, width=width, height=height, scale=scale),
+                        # a tall figure (forest plot, specification curve) keeps its height
+                        opts=dict(format=fmt, width=width,
+                                  height=max(height, fig.layout.height or 0), scale=scale),
                     )
                 )
     if specs:
@@ -236,7 +238,7 @@ def write_figure(
     stem: str | Path,
     formats: str | Iterable[str] = ("html", "png", "svg"),
     *,
-    html_js: str = "cdn",
+    html_js: str = "inline",
     width: int = DEFAULT_WIDTH,
     height: int = DEFAULT_HEIGHT,
     scale: float = 1.0,

@@ -1,24 +1,35 @@
 """The main figures, built from the data embedded in the package (no network).
 
-:func:`main_figures` computes each number with :mod:`litscan.stats` on the top-venue papers
-(:func:`litscan.tables.datasets.load_venue_papers`, papers with at least one author country) and the
-real OpenAlex aggregates, and draws it with :mod:`litscan.report.figures`. ``litscan export --gallery
-DIR`` writes them; ``docs/img/*.png`` are its output. The claim presets draw their own figures;
-these are the overview a reader sees first.
+The figures that illustrate a claim (``share_trend``, ``before_after``) are drawn from the same
+objects as that preset's report: the preset is evaluated offline on the embedded data
+(:func:`litscan.claims.evaluate.evaluate`, what ``litscan run --offline`` does) and its result is
+drawn with :mod:`litscan.report.claim_figures`; each names the preset and the verdicts it
+illustrates. The context figures (activity index, highly cited, co-authorship, OpenAlex trend,
+classifier evaluation) compute descriptive numbers with :mod:`litscan.stats` on the top-venue
+papers (:func:`litscan.tables.datasets.load_venue_papers`) and the real OpenAlex aggregates; they
+illustrate no verdict and say so. ``litscan export --gallery DIR`` writes them; ``docs/img/*.png``
+are its output.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 import plotly.graph_objects as go
 import polars as pl
 
-from litscan.report.figures.cited import plot_before_after, plot_highly_cited
+from litscan.errors import InputDataError
+from litscan.report.claim_figures import (
+    before_after_figure,
+    before_after_frame,
+    share_trend_figure,
+)
+from litscan.report.figures.cited import plot_highly_cited
 from litscan.report.figures.labels import plot_classifier_eval
 from litscan.report.figures.shares import plot_activity_heatmap, plot_coauthorship, plot_share_trend
 from litscan.stats import compare, shares
-from litscan.stats.compare import Selection, activity_index, share_difference
+from litscan.stats.compare import activity_index
 from litscan.stats.counts import shares_from_counts
 from litscan.stats.shares import country_shares
 from litscan.tables import datasets
@@ -35,7 +46,8 @@ FIELD_NAMES = {
     "RO": "Robotics",
 }
 YEARS = (2013, 2025)
-COMPARE = ["US", "CN", "DE", "GB", "JP", "KR", "CA", "FR"]
+#: said by every figure that illustrates no preset's verdict
+CONTEXT = "context figure, descriptive: illustrates no preset's verdict"
 
 
 def _venue():
@@ -49,16 +61,66 @@ def _venue():
     return wc, works
 
 
-def share_trend(n_resamples: int = 200) -> go.Figure:
-    wc, works = _venue()
-    s = country_shares(
-        wc, works=works, by=("country", "year"), counting="fractional", n_resamples=n_resamples
+#: the presets whose runs the claim figures are drawn from
+TREND_PRESET = "ai-output-cn-vs-us"
+BEFORE_AFTER_PRESET = "export-controls"
+
+
+@cache
+def preset_run(name: str, n_resamples: int = 200):
+    """The offline evaluation of shipped preset ``name`` (the object its report is drawn from)."""
+    from dataclasses import replace
+
+    from litscan.claims.evaluate import evaluate
+    from litscan.claims.evidence import embedded_evidence
+    from litscan.claims.presets import load_preset, resolve_preset_path
+
+    p = load_preset(resolve_preset_path(name))
+    if n_resamples != p.resamples:
+        p = replace(p, resamples=n_resamples)
+    return evaluate(p, embedded_evidence(p), offline=True)
+
+
+def _verdicts(run, ids=None) -> str:
+    return "; ".join(
+        f"{r.claim.text}: {r.verdict}"
+        for r in run.results
+        if ids is None or r.claim.id in ids
     )
-    return plot_share_trend(
-        s,
-        what="top-venue AI papers",
-        source=VENUE_SOURCE,
-        title="Country shares of top-venue AI papers by year",
+
+
+def share_trend(n_resamples: int = 200) -> go.Figure:
+    """Country shares of top-venue papers by year over the fixed venue panel of preset
+    :data:`TREND_PRESET` (the venues with works in every year: the mix does not move)."""
+    run = preset_run(TREND_PRESET, n_resamples)
+    rec = run.evidence["records"].name
+    fig, why = share_trend_figure(
+        run,
+        source=rec,
+        title="Country shares of top-venue AI papers by year, on a fixed venue panel",
+        what="the panel's papers",
+    )
+    if fig is None:
+        raise InputDataError(f"share_trend: preset {TREND_PRESET}: {why}")
+    top = [r for r in run.results if r.claim.evidence == "records"]
+    if top:
+        sub = fig.layout.title.subtitle.text
+        fig.layout.title.subtitle.text = sub + f"<br>illustrates: {_verdicts(run, {top[0].claim.id})}"
+    return fig
+
+
+def before_after(n_resamples: int = 200) -> go.Figure:
+    """Shares before and after the October 2022 export controls: the claims of preset
+    :data:`BEFORE_AFTER_PRESET`, each venue compared with itself (the verdicts' estimate)."""
+    run = preset_run(BEFORE_AFTER_PRESET, n_resamples)
+    df = before_after_frame(run)
+    if df.height == 0:
+        raise InputDataError(f"before_after: preset {BEFORE_AFTER_PRESET} has no per-country claim")
+    return before_after_figure(
+        run,
+        df,
+        source=run.evidence["records"].name,
+        title="Around the October 2022 US export controls: shares before and after, within venue",
     )
 
 
@@ -67,11 +129,13 @@ def openalex_trend(n_resamples: int = 0) -> go.Figure:
         pl.col("label") == "concept:C154945302"
     )  # Artificial intelligence (legacy concept)
     s = shares_from_counts(counts, by=("country", "year"))
+    n = counts.get_column("country_code").drop_nulls().n_unique()
     return plot_share_trend(
         s,
-        what="AI works (country counts)",
-        source=OPENALEX_SOURCE + ", concept Artificial "
-        "intelligence; denominator = sum of country counts",
+        what=f"the sum of {n} countries' counts",
+        source=OPENALEX_SOURCE + ", concept Artificial intelligence",
+        extra=f"denominator: the sum of the whole counts of all {n} countries (a work with "
+        f"two countries counts twice), not the number of works · {CONTEXT}",
         title="Country shares of OpenAlex AI works by year",
         interval_label="no interval",
     )
@@ -87,7 +151,7 @@ def activity(n_resamples: int = 200) -> go.Figure:
         label_col="venue_field",
         label_names=FIELD_NAMES,
         years=YEARS,
-        source=VENUE_SOURCE,
+        source=f"{VENUE_SOURCE} · crude, pooled over venues · {CONTEXT}",
         n_countries=10,
         title="Where countries specialise: activity index by venue field",
     )
@@ -112,40 +176,15 @@ def highly_cited(n_resamples: int = 200) -> go.Figure:
         threshold=0.10,
         years=YEARS,
         countries=["US", "CN", "GB", "DE", "CA", "KR"],
-        source=VENUE_SOURCE,
+        source=f"{VENUE_SOURCE} · crude, pooled over venues · {CONTEXT}",
         title="Who writes the most-cited papers? Top 10 % by citations, within year and field",
-    )
-
-
-def before_after(n_resamples: int = 200) -> go.Figure:
-    wc, works = _venue()
-    after = pl.col("year").is_between(2023, 2025)
-    before = pl.col("year").is_between(2020, 2022)
-    rows = []
-    for c in COMPARE:
-        rows.append(
-            share_difference(
-                wc,
-                Selection(c, after, name=f"{c} 2023-2025"),
-                Selection(c, before, name=f"{c} 2020-2022"),
-                works=works,
-                n_resamples=n_resamples,
-            ).with_columns(pl.lit(c).alias("country_code"))
-        )
-    return plot_before_after(
-        pl.concat(rows),
-        before_label="2020–2022",
-        after_label="2023–2025",
-        what="top-venue AI papers",
-        source=VENUE_SOURCE,
-        title="Around the October 2022 US export controls: shares before and after",
     )
 
 
 def coauthorship(n_resamples: int = 200) -> go.Figure:
     wc, works = _venue()
     co = compare.coauthorship(wc, works=works, a="CN", b="US", by="year", n_resamples=n_resamples)
-    return plot_coauthorship(co, what="top-venue AI papers", source=VENUE_SOURCE)
+    return plot_coauthorship(co, what="top-venue AI papers", source=f"{VENUE_SOURCE} · crude, pooled over venues · {CONTEXT}")
 
 
 def classifier_eval() -> go.Figure | None:

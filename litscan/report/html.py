@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,14 +17,16 @@ import polars as pl
 
 from litscan.claims.results import set_html_renderer
 from litscan.labels import label_error
-from litscan.stats.verdicts import (
-    CONTRADICTED,
-    INCONCLUSIVE,
-    NOT_TESTABLE,
-    SUPPORTED,
-    VENUE_DEPENDENT,
-    VERDICT_RULE,
+from litscan.report.claim_figures import build_figures
+from litscan.report.names import (
+    label_name,
+    readable,
+    side_text,
+    verdict_color,
+    verdict_definition,
+    verdict_words,
 )
+from litscan.stats.verdicts import NOT_TESTABLE, VENUE_DEPENDENT, VERDICT_RULE
 
 if TYPE_CHECKING:  # types only: report renders results, it never imports their module at run time
     from litscan.claims.results import ClaimResult, Estimate, Evaluation
@@ -37,14 +40,6 @@ __all__ = [
     "index_html",
 ]
 
-_COLORS = {
-    SUPPORTED: "#1b7837",
-    CONTRADICTED: "#b2182b",
-    INCONCLUSIVE: "#8c6d1f",
-    NOT_TESTABLE: "#555555",
-    VENUE_DEPENDENT: "#6a3d9a",
-}
-
 _CSS = """
 body{font-family:Arial,Helvetica,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
 color:#222;line-height:1.45}
@@ -52,7 +47,7 @@ h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px soli
 table{border-collapse:collapse;margin:.6em 0;font-size:.92em}
 td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
 th{background:#f4f4f4}.num{text-align:right;font-variant-numeric:tabular-nums}
-.verdict{font-weight:bold;padding:.1em .45em;border-radius:3px;color:#fff}
+.verdict{font-weight:bold;padding:.1em .45em;border-radius:3px;color:#fff;white-space:nowrap}
 .claim{border:1px solid #ddd;border-radius:6px;padding:.6em 1em;margin:1em 0}
 .proxy{border-style:dashed;background:#fafafa}.muted{color:#666;font-size:.9em}
 code{background:#f4f4f4;padding:0 .2em}
@@ -76,10 +71,79 @@ def _pts(x: float | None) -> str:
     return f"{x * 100:+.1f} pts"
 
 
+def _ink(color: str) -> str:
+    """Black or white text, whichever reads on ``color``."""
+    r, g, b = (int(color.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
+    return "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#fff"
+
+
 def _badge(verdict: str, proxy: bool = False) -> str:
-    color = _COLORS.get(verdict, "#555")
+    """A verdict's badge, in the colour its marks have in every figure (:mod:`.names`)."""
+    color = verdict_color(verdict)
     label = f"proxy: {verdict}" if proxy else verdict
-    return f'<span class="verdict" style="background:{color}">{_e(label)}</span>'
+    return (
+        f'<span class="verdict" style="background:{color};color:{_ink(color)}" '
+        f'title="{_e(verdict_definition(verdict))}">{_e(label)}</span>'
+    )
+
+
+def verdicts_html(extra: Sequence[str] = ()) -> str:
+    """Every verdict word litscan prints (:data:`~litscan.stats.verdicts.VERDICTS` and any in
+    ``extra``), each with its badge and definition."""
+    words = list(verdict_words())
+    for w in extra:
+        base = str(w).removeprefix("proxy: ")
+        if base not in words:
+            words.append(base)
+    items = "".join(f"<li>{_badge(w)} {_e(verdict_definition(w))}.</li>" for w in words)
+    return f"<ul class='verdicts'>{items}</ul>"
+
+
+def bridge_sentence(r: ClaimResult) -> str:
+    """A sentence when rows inside a claim (counting / threshold variants, single years,
+    left-out venues or years) give a different verdict than the claim's headline, saying where
+    those rows come from and why both hold; empty when every row agrees."""
+
+    def differs(vs) -> set[str]:
+        return {v for v in vs if v != r.verdict and not str(v).startswith("not testable")}
+
+    primary = differs([r.primary.verdict] if r.primary is not None else [])
+    sens = differs(e.verdict for e in r.sensitivity)
+    years = differs(e.verdict for _, e in r.per_year)
+    loo = differs(str(d.get("verdict")) for d in (r.robustness.leave_one_out or ())) if (
+        r.robustness is not None) else set()  # fmt: skip
+    other = sorted(primary | sens | years | loo)
+    if not other:
+        return ""
+    where = []
+    if primary:
+        where.append("the primary row is the interval rule alone; the headline also weighs the "
+                     "robustness checks (venues, heterogeneity, agreement)")  # fmt: skip
+    if sens:
+        where.append("a sensitivity row is one alternative counting or highly-cited threshold")
+    if years:
+        where.append("a by-year row is one year on its own, with fewer works than the period")
+    if loo:
+        where.append("a leave-one-out row drops one venue or one year")
+    if r.verdict == VENUE_DEPENDENT:
+        where.append("the claim is venue-dependent because the venues themselves disagree (see "
+                     "the per-venue figure), so no pooled row settles it")  # fmt: skip
+    return (
+        f"<p class='bridge'><b>Why rows say {_e(', '.join(other))} under a "
+        f"{_e(r.verdict)} claim</b>: {_e('; '.join(where))}.</p>"
+    )
+
+
+def label_error_text(row: Mapping[str, Any]) -> str:
+    """The label-error sentence of one claim, naming only the audit(s) of the label(s) it uses."""
+    if row.get("error"):
+        return str(row["error"])
+    used = set((row.get("precision") or {}).keys())
+    src = str(row.get("source") or "")
+    parts = [x.strip() for x in re.split(r";\s*(?=\S+\s\()", src) if x.strip()]
+    keep = [x for x in parts if any(f"({lab};" in x or f"({lab})" in x for lab in used)]
+    text = label_error.describe({**row, "source": "; ".join(keep or parts)})
+    return text.removeprefix("Label error ")
 
 
 def _estimate_row(e: Estimate, head: str) -> str:
@@ -98,14 +162,26 @@ def _estimate_row(e: Estimate, head: str) -> str:
 
 
 _EST_HEAD = (
-    "<tr><th></th><th>counting</th><th>highly cited</th><th>A [95 % interval]</th>"
-    "<th>B [95 % interval]</th><th>A − B [95 % interval]</th><th>works with country "
-    "/ works (A)</th><th>(B)</th><th>verdict</th></tr>"
+    "<tr><th>row</th><th>counting</th><th>highly cited</th><th>share A [95 % interval]</th>"
+    "<th>share B [95 % interval]</th><th>A − B [95 % interval]</th><th>A: works selected "
+    "/ works in A's denominator</th><th>B: works selected / works in B's denominator</th>"
+    "<th>verdict of this row</th></tr>"
 )
 
 
-def claim_html(r: ClaimResult) -> str:
-    """One claim as an HTML block (also the ``_repr_html_`` of :class:`ClaimResult`)."""
+def _no_abs(text: str, preset: Any) -> str:
+    """``text`` with the preset's absolute path replaced by one a reader can follow."""
+    path = getattr(preset, "path", None)
+    if not text or path is None or not str(path).startswith("/"):
+        return text
+    parts = str(path).split("/")
+    short = "/".join(parts[parts.index("litscan"):]) if "litscan" in parts else parts[-1]
+    return text.replace(str(path), short)
+
+
+def claim_html(r: ClaimResult, preset: Any = None) -> str:
+    """One claim as an HTML block (also the ``_repr_html_`` of :class:`ClaimResult`); with its
+    ``preset``, A and B are described with the labels' display names."""
     c = r.claim
     cls = "claim proxy" if r.is_proxy else "claim"
     out = [f'<div class="{cls}" id="claim-{_e(c.id)}">']
@@ -115,22 +191,31 @@ def claim_html(r: ClaimResult) -> str:
             f'<p class="muted">Proxy for claim <code>{_e(c.proxy_for)}</code>: this '
             "verdict is about the proxy measure below, not about the claim itself.</p>"
         )
+    if preset is not None:
+        a = side_text(c.a, preset.labels, preset.highly_cited.top)
+        b = side_text(c.b, preset.labels, preset.highly_cited.top)
+    else:
+        a, b = r.description_a, r.description_b
     out.append(
-        f"<p><b>A</b> = {_e(r.description_a)}<br><b>B</b> = {_e(r.description_b)}<br>"
-        f"<b>Test</b>: A {_e(c.op)} B &nbsp; <b>Evidence</b>: {_e(r.evidence)}</p>"
+        f"<p><b>A</b> = {_e(readable(a))}<br><b>B</b> = {_e(readable(b))}<br>"
+        f"<b>Test</b>: A {_e(c.op)} B &nbsp; <b>Evidence</b>: {_e(r.evidence)} &nbsp; "
+        f"<b>Verdict</b>: {_e(r.verdict)} = {_e(verdict_definition(r.verdict))}</p>"
     )
     if c.note:
         out.append(f'<p class="muted">{_e(c.note)}</p>')
     if r.reason:
         why = "Why not testable" if r.verdict == NOT_TESTABLE else f"Why {r.verdict}"
-        out.append(f"<p><b>{_e(why)}</b>: {_e(r.reason)}</p>")
+        out.append(f"<p><b>{_e(why)}</b>: {_e(_no_abs(r.reason, preset))}</p>")
     if r.to_test:
-        out.append(f"<p><b>What would make it testable</b>: {_e(r.to_test)}</p>")
+        out.append(
+            f"<p><b>What would make it testable</b>: {_e(_no_abs(r.to_test, preset))}</p>"
+        )
     if r.primary is not None:
         rows = [_estimate_row(r.primary, "primary")]
         rows += [_estimate_row(e, "sensitivity") for e in r.sensitivity]
         out.append(f"<table>{_EST_HEAD}{''.join(rows)}</table>")
         out.append(f'<p class="muted">Interval: {_e(r.primary.interval)}.</p>')
+        out.append(bridge_sentence(r))
     if r.robustness is not None and r.primary is not None:
         out.append(robustness_html(r))
     if r.per_year:
@@ -143,11 +228,12 @@ def claim_html(r: ClaimResult) -> str:
         )
         out.append(
             "<details><summary>By year</summary><table><tr><th>year</th><th>A</th>"
-            "<th>B</th><th>A − B</th><th>works (A)</th><th>verdict</th></tr>"
+            "<th>B</th><th>A − B [95 %]</th><th>works in A's denominator</th><th>verdict of this "
+            "year</th></tr>"
             f"{rows}</table></details>"
         )
     if r.label_error:
-        text = r.label_error.get("error") or label_error.describe(r.label_error)
+        text = label_error_text(r.label_error)
         out.append(f"<p class='label-error'><b>Label error</b>: {_e(text)}</p>")
     if r.caveats:
         out.append(
@@ -175,10 +261,10 @@ def robustness_html(r: ClaimResult) -> str:
     by = " × ".join(std.get("by") or []) or "none (pooled)"
     out.append(
         "<table><tr><th>estimate</th><th>A − B [95 %]</th><th>note</th></tr>"
-        f"<tr><td>standardised (decides)</td><td class='num'>{_interval_txt(rb.standardised)}"
+        f"<tr><td>standardised (the verdict's estimate)</td><td class='num'>{_interval_txt(rb.standardised)}"
         f"</td><td>strata: {_e(by)}; weights: side A's distribution over "
         f"{len(std.get('weights') or [])} shared strata</td></tr>"
-        f"<tr><td>crude (pooled)</td><td class='num'>{_interval_txt(rb.crude)}</td><td>"
+        f"<tr><td>crude, pooled over venues</td><td class='num'>{_interval_txt(rb.crude)}</td><td>"
         "every work pooled; shown for comparison, does not vote when the sides differ in "
         "composition</td></tr>"
     )
@@ -210,7 +296,7 @@ def robustness_html(r: ClaimResult) -> str:
         )
         out.append(
             "<details><summary>Per venue</summary><table><tr><th>venue</th><th>A − B [95 %]"
-            "</th><th>works A</th><th>works B</th><th>enters I²</th></tr>"
+            "</th><th>works, side A</th><th>works, side B</th><th>enters the heterogeneity check (I²)?</th></tr>"
             f"{rows}</table></details>"
         )
     if rb.leave_one_out:
@@ -237,13 +323,33 @@ def robustness_html(r: ClaimResult) -> str:
     return "\n".join(out)
 
 
-def _table_html(df: pl.DataFrame, cols: Sequence[str], max_rows: int = 60) -> str:
+#: column -> header a reader understands (tables of the report)
+_HEADERS = {
+    "label": "label",
+    "country_code": "country",
+    "counting": "counting",
+    "share": "share (fraction)",
+    "lo": "95 % interval, low",
+    "hi": "95 % interval, high",
+    "n_works": "highly-cited works with the country (whole count)",
+    "n_total": "highly-cited works with any country (denominator)",
+    "low_n": "fewer works than the minimum?",
+    "cited_by_count": "citations",
+    "countries": "author countries",
+}
+
+
+def _table_html(
+    df: pl.DataFrame, cols: Sequence[str], max_rows: int = 60, labels: Any = None
+) -> str:
     cols = [c for c in cols if c in df.columns]
-    head = "".join(f"<th>{_e(c)}</th>" for c in cols)
+    head = "".join(f"<th>{_e(_HEADERS.get(c, c))}</th>" for c in cols)
     body = []
     for row in df.head(max_rows).select(cols).iter_rows():
         cells = []
-        for v in row:
+        for col, v in zip(cols, row, strict=True):
+            if col == "label" and isinstance(v, str):
+                v = "all works" if v in ("all", "overall", "") else label_name(v, labels)
             if isinstance(v, float):
                 cells.append(f'<td class="num">{v:.4f}</td>' if not math.isnan(v) else "<td>–</td>")
             else:
@@ -262,246 +368,6 @@ def _table_html(df: pl.DataFrame, cols: Sequence[str], max_rows: int = 60) -> st
 # --------------------------------------------------------------------------------------------
 
 
-def claims_frame(run: Evaluation) -> pl.DataFrame:
-    """One row per claim (see :meth:`litscan.claims.results.Evaluation.to_frame`)."""
-    return run.to_frame()
-
-
-def _claims_figure(run: Evaluation):
-    """Forest plot of every claim's A − B with its interval (litscan.report.figures.robustness.plot_claims)."""
-    from litscan.report.figures.robustness import plot_claims
-
-    if not run.results:
-        return None
-    return plot_claims(claims_frame(run), title=f"{run.preset.title}: claims, A − B")
-
-
-def _per_year_figure(r: ClaimResult):
-    import plotly.graph_objects as go
-
-    years = [y for y, _ in r.per_year]
-    fig = go.Figure()
-    for name, get, color in (
-        ("A", lambda e: e.share_a, "#D55E00"),
-        ("B", lambda e: e.share_b, "#0072B2"),
-    ):
-        if name == "B" and r.claim.b.is_constant:
-            continue
-        fig.add_trace(
-            go.Scatter(
-                x=years,
-                y=[get(e) * 100 for _, e in r.per_year],
-                mode="lines+markers",
-                name=f"{name}: {r.description_a if name == 'A' else r.description_b}",
-                line=dict(color=color),
-            )
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=years,
-            y=[e.diff * 100 for _, e in r.per_year],
-            mode="markers",
-            name="A − B",
-            error_y=dict(
-                type="data",
-                array=[(e.hi - e.diff) * 100 for _, e in r.per_year],
-                arrayminus=[(e.diff - e.lo) * 100 for _, e in r.per_year],
-            ),
-            marker=dict(color="#555"),
-            yaxis="y2",
-        )
-    )
-    fig.update_layout(
-        title=f"{r.claim.id}: by year",
-        template="simple_white",
-        yaxis=dict(title="share (%)"),
-        yaxis2=dict(title="A − B (pts)", overlaying="y", side="right", zeroline=True),
-        legend=dict(orientation="h", y=-0.25),
-    )
-    return fig
-
-
-def build_figures(run: Evaluation) -> list[tuple[str, str, Any]]:
-    """(name, caption, plotly figure) for the report; figures that cannot be drawn are skipped
-    with a caption saying why."""
-    from litscan.errors import LitscanError
-    from litscan.report.figures.cited import plot_before_after, plot_highly_cited
-    from litscan.report.figures.coverage import plot_coverage
-    from litscan.report.figures.robustness import plot_spec_curve, plot_venue_forest
-    from litscan.report.figures.shares import plot_share_trend
-
-    p = run.preset
-    out: list[tuple[str, str, Any]] = []
-    want = set(p.figures)
-
-    def add(name: str, caption: str, make) -> None:
-        try:
-            fig = make()
-        except LitscanError as exc:
-            out.append((name, f"{caption} — not drawn: {exc}", None))
-            return
-        if fig is not None:
-            out.append((name, caption, fig))
-
-    if "comparison" in want:
-        add(
-            "claims",
-            "Every claim's difference A − B with its 95 % interval",
-            lambda: _claims_figure(run),
-        )
-    rec_src = run.evidence["records"].name if "records" in run.evidence else ""
-    cnt_src = run.evidence["counts"].name if "counts" in run.evidence else ""
-    t = run.tables
-    if "shares_over_time" in want and "shares_by_year" in t:
-        countries = [
-            c
-            for c in p.countries
-            if c in set(t["shares_by_year"].get_column("country_code").to_list())
-        ]
-        if countries:
-            panel = t.get("venue_panel")
-            if panel is not None and panel.height:
-                p0, p1 = panel["first_year"][0], panel["last_year"][0]
-                cap = (
-                    f"Country shares by year over a fixed venue panel ({', '.join(panel['source'])}"
-                    f", {p0}–{p1}: the venues with works in every year), so that no line moves "
-                    "only because coverage did (records, fractional counting)"
-                )
-            else:
-                cap = (
-                    "Country shares of the population's papers by year (records, fractional "
-                    "counting; the venue mix may change by year, see Coverage)"
-                )
-            add(
-                "shares_by_year",
-                cap,
-                lambda: plot_share_trend(
-                    t["shares_by_year"],
-                    countries=countries,
-                    counting="fractional",
-                    source=rec_src,
-                    what="top-venue papers" if "venue" in rec_src else "papers",
-                ),
-            )
-    if "shares_over_time" in want and "counts_shares_by_year" in t:
-        cs = t["counts_shares_by_year"]
-        for label in sorted(set(cs.get_column("label_name").to_list())):
-            sub = cs.filter(pl.col("label_name") == label)
-            countries = [
-                c for c in p.countries if c in set(sub.get_column("country_code").to_list())
-            ]
-            if countries:
-                add(
-                    f"counts_{label}",
-                    f"Output shares by year, {label} (aggregate counts, "
-                    "whole counting; share of the sum of country counts)",
-                    lambda sub=sub, countries=countries, label=label: plot_share_trend(
-                        sub,
-                        countries=countries,
-                        counting="whole",
-                        source=cnt_src,
-                        what=f"{label} works",
-                        interval_label="no sampling interval",
-                    ),
-                )
-    if "highly_cited" in want and "highly_cited_shares" in t:
-        hc = t["highly_cited_shares"]
-        countries = [c for c in p.countries if c in set(hc.get_column("country_code").to_list())]
-        if countries:
-            add(
-                "highly_cited",
-                f"Country shares of the top {p.highly_cited.top * 100:g} % most "
-                "cited papers, overall and per label, whole vs fractional counting",
-                lambda: plot_highly_cited(
-                    hc,
-                    countries=countries,
-                    facet="label",
-                    threshold=p.highly_cited.top,
-                    source=rec_src,
-                ),
-            )
-    if "before_after" in want:
-        rows = []
-        for r in run.results:
-            e, c = r.primary, r.claim
-            if e is None or c.b.is_constant or c.a.country != c.b.country:
-                continue
-            rows.append(
-                {
-                    "country_code": c.a.country,
-                    "share_a": e.share_a,
-                    "lo_a": e.lo_a,
-                    "hi_a": e.hi_a,
-                    "share_b": e.share_b,
-                    "lo_b": e.lo_b,
-                    "hi_b": e.hi_b,
-                    "diff": e.diff,
-                    "lo": e.lo,
-                    "hi": e.hi,
-                    "counting": e.counting,
-                    "claim": c.id,
-                }
-            )
-        if rows:
-            df = pl.DataFrame(rows).unique(
-                subset=["country_code"], keep="first", maintain_order=True
-            )
-            add(
-                "before_after",
-                "Shares in period A (after) vs period B (before), same venues",
-                lambda: plot_before_after(df, source=rec_src),
-            )
-    if "coverage" in t and t["coverage"].height and "source" in t["coverage"].columns:
-        panel = t.get("venue_panel")
-        add(
-            "coverage",
-            "Coverage: works per venue × year (a share moves when this mix moves)",
-            lambda: plot_coverage(
-                t["coverage"],
-                panel=[] if panel is None else panel.get_column("source").to_list(),
-                source=rec_src,
-            ),
-        )
-    for r in run.results:
-        rb = r.robustness
-        if rb is None or r.primary is None:
-            continue
-        if rb.strata:
-            add(
-                f"{r.claim.id}_venues",
-                f"{r.claim.id}: A − B by venue, crude, standardised and random effects",
-                lambda r=r, rb=rb: plot_venue_forest(
-                    pl.DataFrame(list(rb.strata)),
-                    standardised=rb.standardised,
-                    crude=rb.crude,
-                    random_effects=rb.random_effects,
-                    i2=rb.i2,
-                    title=f"{r.claim.id}: A − B by venue",
-                    source=rec_src,
-                    counting=r.primary.counting,
-                ),
-            )
-        if rb.specifications:
-            add(
-                f"{r.claim.id}_specs",
-                f"{r.claim.id}: specification curve ({rb.summary()})",
-                lambda r=r, rb=rb: plot_spec_curve(
-                    pl.DataFrame(list(rb.specifications), infer_schema_length=None),
-                    primary_verdict=r.primary.verdict,
-                    title=f"{r.claim.id}: specification curve",
-                    source=rec_src,
-                ),
-            )
-    for r in run.results:
-        if r.per_year:
-            add(
-                f"{r.claim.id}_by_year",
-                f"{r.claim.text} — by year",
-                lambda r=r: _per_year_figure(r),
-            )
-    return out
-
-
 # --------------------------------------------------------------------------------------------
 # the page
 # --------------------------------------------------------------------------------------------
@@ -517,14 +383,20 @@ def _summary_table(run: Evaluation) -> str:
             f"<td>{_e(r.claim.text)}</td><td class='num'>{num}</td>"
             f"<td>{_badge(r.verdict, r.is_proxy)}</td>"
             f"<td>{_e(r.robustness.summary() if r.robustness else '–')}</td>"
-            f"<td>{_e(label_error.survives_cell(r.label_error))}</td>"
+            f"<td>{_e(_survives(r.label_error))}</td>"
             f"<td>{_e(r.evidence)}</td></tr>"
         )
     return (
-        "<table><tr><th>claim</th><th>statement</th><th>A − B [95 %]</th><th>verdict</th>"
-        "<th>robustness</th><th>label error</th><th>evidence</th></tr>"
+        "<table><tr><th>claim</th><th>statement</th><th>A − B, points [95 % interval] (the "
+        "estimate the verdict rests on)</th><th>verdict</th><th>robustness</th><th>does the "
+        "verdict survive the label's audited error?</th><th>evidence</th></tr>"
         f"{''.join(rows)}</table>"
     )
+
+
+def _survives(row: Mapping[str, Any] | None) -> str:
+    cell = label_error.survives_cell(row)
+    return "no audited label on either side" if cell == "-" else cell
 
 
 def coverage_html(cov: pl.DataFrame, max_venues: int = 40) -> str:
@@ -543,6 +415,7 @@ def coverage_html(cov: pl.DataFrame, max_venues: int = 40) -> str:
         else ""
     )
     cells = {(str(r["source"]), r["year"]): r for r in cov.iter_rows(named=True)}
+    marked = False
     head = "".join(f"<th>{y}</th>" for y in years)
     body = []
     for v in venues:
@@ -553,13 +426,16 @@ def coverage_html(cov: pl.DataFrame, max_venues: int = 40) -> str:
                 tds.append("<td></td>")
             else:
                 mark = "*" if (c.get("citation_coverage") or 0) < 0.5 else ""
+                marked = marked or bool(mark)
                 tds.append(f"<td class='num'>{c['works']:,}{mark}</td>")
         body.append(f"<tr><th>{_e(v)}</th>{''.join(tds)}</tr>")
-    return (
-        f"<table><tr><th>venue</th>{head}</tr>{''.join(body)}</table>"
+    note = (
         "<p class='muted'>* fewer than 50 % of the works have a citation count: left out of "
-        f"top-x sets.</p>{more}"
+        "top-x sets.</p>"
+        if marked
+        else ""
     )
+    return f"<table><tr><th>venue</th>{head}</tr>{''.join(body)}</table>{note}{more}"
 
 
 def render_html(
@@ -570,8 +446,9 @@ def render_html(
     embed_figures: bool = True,
     manifest: Mapping[str, Any] | None = None,
 ) -> str:
-    """The full report page. ``plotly_src``: a relative URL of plotly.min.js (else plotly.js is
-    inlined once); ``embed_figures=False`` leaves the figures out (Jupyter repr)."""
+    """The full report page. plotly.js is inlined once (the page opens alone, offline) unless
+    ``plotly_src`` names a shared copy (a relative URL: the ``--shared-js`` layout of ``run
+    --all``); ``embed_figures=False`` leaves the figures out (Jupyter repr)."""
     p = run.preset
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
@@ -584,19 +461,26 @@ def render_html(
     if p.description:
         parts.append(f"<p>{_e(p.description)}</p>")
     for note in run.notes:
-        parts.append(f"<p class='muted'><b>Note</b>: {_e(note)}</p>")
+        parts.append(f"<p class='muted'><b>Note</b>: {_e(readable(note, p.labels))}</p>")
     parts.append("<h2>Verdicts</h2>" + _summary_table(run))
     parts.append("<h2>Definitions</h2><ul>")
     y0, y1 = p.population.years
     parts.append(
         f"<li>Population: works published {y0}–{y1}"
         + (f", venues {_e(', '.join(p.population.venues))}" if p.population.venues else "")
-        + (f", AI scope {_e(p.population.ai_scope.spec)}" if p.population.ai_scope else "")
+        + (
+            f", AI scope: {_e(label_name(p.population.ai_scope.spec))}"
+            if p.population.ai_scope
+            else ""
+        )
         + "; works without any author country are left out of every "
         "share's denominator.</li>"
     )
     for name, lab in p.labels.items():
-        parts.append(f"<li>Label <code>{_e(name)}</code> = <code>{_e(lab.spec)}</code></li>")
+        parts.append(
+            f"<li>Label <b>{_e(label_name(name, p.labels))}</b> <span class='muted'>(preset "
+            f"key <code>{_e(name)}</code> = <code>{_e(lab.spec)}</code>)</span></li>"
+        )
     parts.append(
         "<li>Share of country C = (Σ over selected works of C's counting weight) / (number of "
         "selected works with at least one country). <b>Whole</b> counting: weight 1 if any "
@@ -615,18 +499,23 @@ def render_html(
         f"{p.min_works}. Bootstrap: {p.resamples} resamples (sensitivity rows: fewer), "
         f"seed {p.seed}.</li></ul>"
     )
+    shown = [r.verdict for r in run.results] + [
+        e.verdict for r in run.results for e in (*r.sensitivity, *(x for _, x in r.per_year))
+    ]
+    parts.append("<h3 id='verdict-words'>What each verdict means</h3>" + verdicts_html(shown))
     parts.append("<h2>Evidence</h2><ul>")
     for ev in run.evidence.values():
         parts.append(f"<li><b>{_e(ev.name)}</b> — {_e(ev.caveat)}</li>")
     parts.append("</ul>")
     parts.append("<h2>Claims</h2>")
-    parts += [claim_html(r) for r in run.results]
+    parts += [claim_html(r, p) for r in run.results]
     if embed_figures and figures:
         parts.append("<h2>Figures</h2>")
         first = plotly_src is None
         for name, caption, fig in figures:
-            parts.append(f"<h3>{_e(caption)}</h3>")
+            parts.append(f"<h3>{_e(readable(caption, p.labels))}</h3>")
             if fig is None:
+                parts.append("<p class='muted not-drawn'>Not drawn: the reason is in the heading.</p>")
                 continue
             parts.append(
                 fig.to_html(
@@ -653,6 +542,7 @@ def render_html(
                     "n_total",
                     "low_n",
                 ],
+                labels=p.labels,
             )
         )
     if "coverage" in run.tables and run.tables["coverage"].height:
@@ -676,6 +566,10 @@ def render_html(
     if manifest:
         parts.append("<h2>Provenance</h2><table>")
         for k, v in manifest.items():
+            if isinstance(v, Mapping):
+                v = "; ".join(f"{a}: {b}" for a, b in v.items())
+            elif isinstance(v, list | tuple):
+                v = ", ".join(str(x) for x in v) or "–"
             parts.append(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>")
         parts.append("</table>")
     parts.append("</body></html>")
@@ -685,6 +579,7 @@ def render_html(
 def index_html(entries: Sequence[tuple[str, str, str, Mapping[str, str]]]) -> str:
     """Index page of ``litscan run --all``: (name, claim, relative report path, verdicts)."""
     rows = []
+    shown = [v for *_, verdicts in entries for v in verdicts.values()]
     for name, claim, href, verdicts in entries:
         vs = " ".join(f"{_e(cid)}: {_badge(v)}" for cid, v in verdicts.items())
         rows.append(
@@ -695,8 +590,8 @@ def index_html(entries: Sequence[tuple[str, str, str, Mapping[str, str]]]) -> st
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>litscan "
         f"reports</title><style>{_CSS}</style></head><body><h1>litscan: claims about the "
         "geography of AI research</h1><table><tr><th>preset</th><th>claim</th><th>verdicts"
-        f"</th></tr>{''.join(rows)}</table><p class='muted'>{_e(VERDICT_RULE)}</p>"
-        "</body></html>"
+        f"</th></tr>{''.join(rows)}</table><h2>What each verdict means</h2>"
+        f"{verdicts_html(shown)}<p class='muted'>{_e(VERDICT_RULE)}</p></body></html>"
     )
 
 

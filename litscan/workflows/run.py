@@ -317,16 +317,24 @@ class RunResult:
         *,
         formats: Sequence[str] = ("json",),
         plotly_src: str | None = None,
+        html_js: str = "inline",
     ) -> Path:
         """Write ``report.html``, ``verdicts.json``, ``manifest.json`` and ``figures/`` into
-        ``out``; returns the report's path. ``plotly_src`` is a relative URL of a shared
-        ``plotly.min.js`` (default: one written next to the report)."""
-        return _write(self, Path(out), formats=formats, plotly_src=plotly_src)
+        ``out``; returns the report's path. ``report.html`` is one self-contained file (plotly.js
+        inlined: it opens when copied alone, offline) unless ``plotly_src`` is the relative URL
+        of a shared ``plotly.min.js`` (the caller writes that file). ``html_js``: how per-figure
+        HTML files get plotly.js (``inline``, the default, opens offline; ``cdn``: small files
+        that need a network)."""
+        return _write(
+            self, Path(out), formats=formats, plotly_src=plotly_src, html_js=html_js
+        )
 
     def _repr_html_(self) -> str:
         from litscan.report.html import render_html
 
-        return render_html(self.evaluation, embed_figures=False, manifest=_page_manifest(self))
+        return render_html(
+            self.evaluation, embed_figures=False, manifest=_page_manifest(self, None)
+        )
 
 
 _FIGURES: dict[int, list] = {}
@@ -342,10 +350,51 @@ def _figures(res: RunResult) -> list[tuple[str, str, Any]]:
     return _FIGURES[key]
 
 
-def _page_manifest(res: RunResult) -> dict[str, Any]:
-    out = {k: v for k, v in res.manifest.items() if k not in ("evidence", "figures")}
+def _rel(path: Any, base: Path | None) -> str:
+    """``path`` as a reader can follow it, never absolute: relative to the litscan package for a
+    shipped file (``litscan/queries/x.toml``), relative to the run folder ``base`` for a file
+    inside it, else its file name."""
+    p = Path(str(path))
+    if not p.is_absolute():
+        return str(p)
+    p = p.resolve()
+    for root, prefix in ((Path(__file__).resolve().parents[1], Path("litscan")),
+                         (base.resolve() if base is not None else None, Path("."))):  # fmt: skip
+        if root is not None and p.is_relative_to(root):
+            return str(prefix / p.relative_to(root))
+    return p.name
+
+
+def _page_manifest(res: RunResult, base: Path | None) -> dict[str, Any]:
+    """The provenance table of a report: paths relative to the run folder ``base``, one
+    readable line per evidence (no raw JSON)."""
+    out: dict[str, Any] = {}
+    for k, v in res.manifest.items():
+        if k in ("evidence", "figures"):
+            continue
+        if k == "preset":
+            v = _rel(v, base)
+        elif k == "packages" and isinstance(v, Mapping):
+            v = ", ".join(f"{a} {b}" for a, b in v.items())
+        elif k == "query_urls":
+            v = f"{len(v)} (listed in manifest.json)" if v else "none (no network)"
+        out[k.replace("_", " ")] = v
     for key, e in (res.manifest.get("evidence") or {}).items():
-        out[f"evidence {key}"] = json.dumps(e, default=str)
+        files = e.get("data_files_sha256") or {}
+        model = e.get("model_sha256") or {}
+        line = f"{e.get('name')} (source: {e.get('source')}"
+        if e.get("version"):
+            line += f", version {e['version']}"
+        line += ")"
+        if files:
+            line += "; data files: " + ", ".join(f"{n} sha256 {h[:12]}…" for n, h in files.items())
+        if model:
+            line += "; model: " + ", ".join(f"{n} sha256 {h[:12]}…" for n, h in model.items())
+        dv = e.get("data_version") or {}
+        if dv.get("fetched_at"):
+            line += f"; fetched {dv['fetched_at']}"
+        out[f"evidence: {key}"] = line
+    out["full record"] = "manifest.json and verdicts.json next to this report"
     return out
 
 
@@ -374,7 +423,12 @@ def write_plotly_js(out_dir: Path) -> Path:
 
 
 def _write(
-    res: RunResult, out_dir: Path, *, formats: Sequence[str], plotly_src: str | None
+    res: RunResult,
+    out_dir: Path,
+    *,
+    formats: Sequence[str],
+    plotly_src: str | None,
+    html_js: str = "inline",
 ) -> Path:
     from litscan.report.html import render_html
 
@@ -386,16 +440,14 @@ def _write(
     if drawable and fmts:
         from litscan.report.export import write_figures
 
-        written = [str(p.relative_to(out_dir)) for p in write_figures(drawable, fmts)]
+        paths = write_figures(drawable, fmts, html_js=html_js)
+        written = [str(p.relative_to(out_dir)) for p in paths]
     for name, table in res.evaluation.tables.items():
         atomic_write_text(fig_dir / f"{name}.csv", table.write_csv())
         written.append(f"figures/{name}.csv")
     manifest = {**res.manifest, "figures": written}
-    if plotly_src is None:
-        write_plotly_js(out_dir)
-        plotly_src = "plotly.min.js"
     page = render_html(
-        res.evaluation, figures=figs, plotly_src=plotly_src, manifest=_page_manifest(res)
+        res.evaluation, figures=figs, plotly_src=plotly_src, manifest=_page_manifest(res, out_dir)
     )
     report = atomic_write_text(out_dir / "report.html", page)
     p = res.preset
@@ -419,12 +471,16 @@ def run_presets(
     *,
     formats: Sequence[str] = ("json",),
     on_done: Callable[[RunResult, Path, float], None] | None = None,
+    shared_js: bool = False,
+    html_js: str = "inline",
     **run_kwargs: Any,
 ) -> Path:
-    """Run several presets into ``out/<name>/`` with a shared ``plotly.min.js`` and an
-    ``index.html``; returns the index path. ``on_done(result, report, seconds)`` is called after
-    each preset (the CLI prints progress there). Every preset is validated before the first runs,
-    so a typo fails fast."""
+    """Run several presets into ``out/<name>/`` and write an ``index.html``; returns the index
+    path. Each ``report.html`` is self-contained (plotly.js inlined, ~4.7 MB each) unless
+    ``shared_js``: then one ``out/plotly.min.js`` serves them all (smaller, but a report copied
+    without it shows no figures). ``on_done(result, report, seconds)`` is called after each preset
+    (the CLI prints progress there). Every preset is validated before the first runs, so a typo
+    fails fast."""
     import time
 
     from litscan.report.html import index_html
@@ -433,12 +489,18 @@ def run_presets(
     loaded = [_resolve_preset(p) for p in presets]
     check_report_names([p.name for p in loaded], [p.path for p in loaded])
     out = Path(out)
-    write_plotly_js(out)
+    if shared_js:
+        write_plotly_js(out)
     entries = []
     for p in loaded:
         t0 = time.perf_counter()
         res = run_preset(p, **run_kwargs)
-        report = res.write(out / p.name, formats=formats, plotly_src="../plotly.min.js")
+        report = res.write(
+            out / p.name,
+            formats=formats,
+            plotly_src="../plotly.min.js" if shared_js else None,
+            html_js=html_js,
+        )
         entries.append((p.name, p.claim, f"{p.name}/report.html", res.verdicts()))
         if on_done is not None:
             on_done(res, report, time.perf_counter() - t0)

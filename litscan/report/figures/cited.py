@@ -201,8 +201,13 @@ def plot_before_after(
     title: str | None = None,
     source: str | None = None,
     years: Any = None,
+    extra: str | None = None,
+    change_label: str | None = None,
 ) -> go.Figure:
     """Each country's share before and after a date (left) and the change in points (right).
+
+    ``extra`` is added to the subtitle; ``change_label`` names the right panel's estimate
+    (e.g. "after − before, standardised (points)").
 
     ``frame``: :func:`litscan.stats.compare.before_after` output (or
     :func:`~litscan.stats.compare.share_difference` rows with a ``country_code`` column) —
@@ -331,7 +336,7 @@ def plot_before_after(
         years=years,
         source=source,
         interval="whiskers: 95 % paired bootstrap interval",
-        extra="hollow: before · filled: after",
+        extra="hollow: before · filled: after" + (f" · {extra}" if extra else ""),
     )
     _layout(fig, title, sub)
     fig.update_xaxes(
@@ -344,7 +349,7 @@ def plot_before_after(
         col=1,
     )
     fig.update_xaxes(
-        title_text="after − before (points)",
+        title_text=change_label or "after − before (points)",
         showgrid=True,
         gridcolor="#EEEEEE",
         zeroline=False,
@@ -353,8 +358,8 @@ def plot_before_after(
     )
     fig.update_yaxes(ticks="", showline=False, autorange="reversed")
     fig.update_layout(
-        legend=dict(orientation="h", x=0, xanchor="left", y=-0.12, yanchor="top"),
-        margin=dict(l=190, b=110),
+        legend=dict(orientation="h", x=0, xanchor="left", y=-0.22, yanchor="top"),
+        margin=dict(l=190, b=150),
     )
     fig.update_annotations(font=dict(size=15))
     return fig

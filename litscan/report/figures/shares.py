@@ -28,6 +28,7 @@ from litscan.report.figures.style import (
 
 __all__ = [
     "plot_share_trend",
+    "plot_per_year",
     "plot_activity_heatmap",
     "plot_coauthorship",
 ]
@@ -48,8 +49,11 @@ def plot_share_trend(
     title: str | None = None,
     source: str | None = None,
     interval_label: str = "95 % bootstrap interval",
+    extra: str | None = None,
 ) -> go.Figure:
-    """Each country's share of ``what`` by year, with interval bands (``lo``/``hi``).
+    """Each country's share of ``what`` by year, with interval bands (``lo``/``hi``); ``extra``
+    is added to the subtitle (e.g. the venue panel, the denominator). Fewer than two years is
+    refused (:class:`~litscan.errors.InputDataError`): a one-point "trend" says nothing.
 
     ``shares``: ``country_code, year, share`` (fractions) and optionally ``lo, hi, counting,
     low_n, n_total`` — :func:`litscan.stats.shares.country_shares` with ``by=("country", "year")``
@@ -68,6 +72,9 @@ def plot_share_trend(
     df = df.filter(pl.col("country_code").is_not_null() & pl.col("year").is_not_null())
     if df.height == 0:
         raise InputDataError(f"{where}: no row with a country in the selected years {years}")
+    n_years = df.get_column("year").n_unique()
+    if n_years < 2:
+        raise InputDataError(f"{where}: only {n_years} year with data; a trend needs two or more")
     if countries is None:
         countries = _top_countries(df, "share", n_countries)
     countries = [c.upper() for c in countries]
@@ -127,6 +134,7 @@ def plot_share_trend(
         years=yrs,
         source=source,
         interval=interval_label if has_band else "no interval (aggregate counts)",
+        extra=extra,
     )
     drawn = df.filter(pl.col("country_code").is_in(countries))
     if any(_opt(drawn, "low_n") or []):
@@ -376,4 +384,77 @@ def plot_coauthorship(
         gridcolor="#EEEEEE",
     )
     fig.update_layout(legend=dict(x=0.99, xanchor="right", y=1.0, yanchor="top"))
+    return fig
+
+
+def plot_per_year(
+    *,
+    years: Sequence[int],
+    estimates: Sequence[Any],
+    title: str,
+    name_a: str,
+    name_b: str | None = None,
+    constant: float | None = None,
+    source: str | None = None,
+    extra: str = "each year estimated on its own",
+) -> go.Figure:
+    """One claim year by year: the shares of A and B (upper panel, axis from 0) and A − B with
+    its 95 % interval (lower panel, its own axis: no dual axis on one panel).
+
+    ``estimates``: one :class:`~litscan.claims.results.Estimate` per year (``share_a, share_b,
+    diff, lo, hi, counting``); ``constant``: B when it is a fixed value (drawn as a dashed line).
+    """
+    from plotly.subplots import make_subplots
+
+    where = "plot_per_year"
+    if len(years) != len(estimates):
+        raise InputDataError(f"{where}: {len(years)} years but {len(estimates)} estimates")
+    if len(set(years)) < 2:
+        raise InputDataError(f"{where}: only {len(set(years))} year; a trend needs two or more")
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        row_heights=[0.6, 0.4])  # fmt: skip
+    ys = list(years)
+    fig.add_trace(go.Scatter(
+        x=ys, y=[100 * e.share_a for e in estimates], mode="lines+markers", name=f"A: {name_a}",
+        line=dict(color="#D55E00", width=3),
+        error_y=dict(type="data", symmetric=False, color="#D55E00", thickness=1,
+                     array=[100 * (e.hi_a - e.share_a) for e in estimates],
+                     arrayminus=[100 * (e.share_a - e.lo_a) for e in estimates]),
+    ), row=1, col=1)  # fmt: skip
+    if name_b is not None:
+        fig.add_trace(go.Scatter(
+            x=ys, y=[100 * e.share_b for e in estimates], mode="lines+markers",
+            name=f"B: {name_b}", line=dict(color="#0072B2", width=3),
+            error_y=dict(type="data", symmetric=False, color="#0072B2", thickness=1,
+                         array=[100 * (e.hi_b - e.share_b) for e in estimates],
+                         arrayminus=[100 * (e.share_b - e.lo_b) for e in estimates]),
+        ), row=1, col=1)  # fmt: skip
+    elif constant is not None:
+        fig.add_trace(go.Scatter(
+            x=[min(ys), max(ys)], y=[100 * constant] * 2, mode="lines",
+            name=f"B: the constant {100 * constant:g} %", hoverinfo="skip",
+            line=dict(color="#0072B2", dash="dash", width=2),
+        ), row=1, col=1)  # fmt: skip
+    fig.add_hline(y=0, line=dict(color="#333333", width=1), row=2, col=1)
+    fig.add_trace(go.Scatter(
+        x=ys, y=[100 * e.diff for e in estimates], mode="markers", name="A − B",
+        marker=dict(color="#444444", size=9), showlegend=False,
+        error_y=dict(type="data", symmetric=False, color="#444444",
+                     array=[100 * (e.hi - e.diff) for e in estimates],
+                     arrayminus=[100 * (e.diff - e.lo) for e in estimates]),
+    ), row=2, col=1)  # fmt: skip
+    countings = sorted({e.counting for e in estimates if e.counting})
+    sub = describe(counting=countings[0] if len(countings) == 1 else None, years=ys,
+                   source=source, interval="95 % intervals",
+                   extra=extra)  # fmt: skip
+    _layout(fig, title, sub)
+    top = max([100 * e.hi_a for e in estimates] + [100 * e.hi_b for e in estimates if name_b]
+              + ([100 * constant] if constant is not None else []))  # fmt: skip
+    fig.update_yaxes(title_text="share (%)", range=[0, top * 1.12], ticksuffix=" %",
+                     showgrid=True, gridcolor="#EEEEEE", row=1, col=1)  # fmt: skip
+    fig.update_yaxes(title_text="A − B (points)", showgrid=True, gridcolor="#EEEEEE",
+                     rangemode="tozero", row=2, col=1)  # fmt: skip
+    fig.update_xaxes(dtick=1, row=2, col=1, title_text="year")
+    fig.update_layout(height=620, legend=dict(orientation="v", x=0.01, y=-0.18, yanchor="top",
+                                              font=dict(size=12)), margin=dict(b=150))  # fmt: skip
     return fig
