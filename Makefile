@@ -59,7 +59,7 @@ test: venv chromium java
 ## figures: the main figures (PNG, SVG) under $(OUT)/figures, plus every preset's figures
 figures: venv-core chromium
 	$(BIN)/litscan export --gallery --formats png,svg --out $(OUT)/figures
-	$(BIN)/litscan run --all --offline --out $(OUT) --formats html,png,svg
+	$(BIN)/litscan run --all --offline --out $(OUT) --formats png,svg
 
 ## lab: JupyterLab on the notebooks
 lab: venv

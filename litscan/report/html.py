@@ -201,6 +201,8 @@ def claim_html(r: ClaimResult, preset: Any = None) -> str:
         f"<b>Test</b>: A {_e(c.op)} B &nbsp; <b>Evidence</b>: {_e(r.evidence)} &nbsp; "
         f"<b>Verdict</b>: {_e(r.verdict)} = {_e(verdict_definition(r.verdict))}</p>"
     )
+    if r.verdict_text != r.verdict or r.min_effect is not None:
+        out.append(f"<p>{_exceptions(r)}{_min_effect(r)}</p>")
     if c.note:
         out.append(f'<p class="muted">{_e(c.note)}</p>')
     if r.reason:
@@ -381,7 +383,7 @@ def _summary_table(run: Evaluation) -> str:
         rows.append(
             f"<tr><td><a href='#claim-{_e(r.claim.id)}'>{_e(r.claim.id)}</a></td>"
             f"<td>{_e(r.claim.text)}</td><td class='num'>{num}</td>"
-            f"<td>{_badge(r.verdict, r.is_proxy)}</td>"
+            f"<td>{_badge(r.verdict, r.is_proxy)}{_exceptions(r)}</td>"
             f"<td>{_e(r.robustness.summary() if r.robustness else '–')}</td>"
             f"<td>{_e(_survives(r.label_error))}</td>"
             f"<td>{_e(r.evidence)}</td></tr>"
@@ -391,6 +393,21 @@ def _summary_table(run: Evaluation) -> str:
         "estimate the verdict rests on)</th><th>verdict</th><th>robustness</th><th>does the "
         "verdict survive the label's audited error?</th><th>evidence</th></tr>"
         f"{''.join(rows)}</table>"
+    )
+
+
+def _exceptions(r: ClaimResult) -> str:
+    """The exceptions a verdict names ("; IROS against"), or nothing."""
+    extra = r.verdict_text[len(r.verdict) :].lstrip("; ") if r.verdict_text != r.verdict else ""
+    return f'<br><span class="muted">exception: {_e(extra)}</span> ' if extra else ""
+
+
+def _min_effect(r: ClaimResult) -> str:
+    if r.min_effect is None:
+        return ""
+    return (
+        f"<b>Smallest difference worth a verdict</b>: ±{r.min_effect * 100:g} points "
+        f"({_e(r.min_effect_basis)}); an interval inside it is <i>negligible</i>."
     )
 
 
