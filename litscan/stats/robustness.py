@@ -693,7 +693,10 @@ def citation_coverage(cov: pl.DataFrame, threshold: float = 0.5) -> tuple[pl.Dat
 def venue_panel(cov: pl.DataFrame, *, min_years: int = 3) -> tuple[list[str], tuple[int, int]]:
     """A fixed venue panel for share-over-time figures: the venues with works in every year of a
     span of consecutive years, choosing the span (at least ``min_years`` years, or every year when
-    there are fewer) whose panel has the most works. Returns (venues, (first, last year))."""
+    there are fewer) whose panel has the most works. Returns (venues, (first, last year)).
+
+    Works without a venue (null ``source``, as many OpenAlex works have) belong to no venue and
+    never enter a panel; works without a year are likewise left out."""
     if cov.height == 0 or cov.get_column("source").null_count() == cov.height:
         return [], (0, 0)
     years = sorted({int(y) for y in cov.get_column("year").drop_nulls().to_list()})
@@ -701,7 +704,7 @@ def venue_panel(cov: pl.DataFrame, *, min_years: int = 3) -> tuple[list[str], tu
         return [], (0, 0)
     present: dict[int, set] = {
         y: set(cov.filter((pl.col("year") == y) & (pl.col("works") > 0))
-               .get_column("source").to_list())
+               .get_column("source").drop_nulls().to_list())
         for y in years
     }  # fmt: skip
     counts = {(r[0], r[1]): r[2] for r in cov.select("source", "year", "works").iter_rows()}
