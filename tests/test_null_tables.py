@@ -33,19 +33,39 @@ authorship = st.fixed_dictionaries(
 )
 location = st.one_of(
     st.none(),
-    st.fixed_dictionaries({"source": st.one_of(st.none(), st.fixed_dictionaries(
-        {"id": st.sampled_from(["https://openalex.org/S1", None]),
-         "display_name": st.sampled_from(VENUES)}))}),
+    st.fixed_dictionaries(
+        {
+            "source": st.one_of(
+                st.none(),
+                st.fixed_dictionaries(
+                    {
+                        "id": st.sampled_from(["https://openalex.org/S1", None]),
+                        "display_name": st.sampled_from(VENUES),
+                    }
+                ),
+            )
+        }
+    ),
 )
 topic = st.one_of(
     st.none(),
-    st.fixed_dictionaries({
-        "id": st.just("https://openalex.org/T10057"),
-        "subfield": st.fixed_dictionaries({"id": st.sampled_from(
-            ["https://openalex.org/subfields/1702", "https://openalex.org/subfields/1707"])}),
-        "field": st.fixed_dictionaries({"id": st.just("https://openalex.org/fields/17")}),
-        "domain": st.fixed_dictionaries({"id": st.just("https://openalex.org/domains/3")}),
-    }),
+    st.fixed_dictionaries(
+        {
+            "id": st.just("https://openalex.org/T10057"),
+            "subfield": st.fixed_dictionaries(
+                {
+                    "id": st.sampled_from(
+                        [
+                            "https://openalex.org/subfields/1702",
+                            "https://openalex.org/subfields/1707",
+                        ]
+                    )
+                }
+            ),
+            "field": st.fixed_dictionaries({"id": st.just("https://openalex.org/fields/17")}),
+            "domain": st.fixed_dictionaries({"id": st.just("https://openalex.org/domains/3")}),
+        }
+    ),
 )
 
 
@@ -54,16 +74,18 @@ def works(draw) -> list[dict]:
     n = draw(st.integers(1, 30))
     out = []
     for i in range(n):
-        out.append({
-            "id": f"https://openalex.org/W{i + 1}",
-            "title": draw(st.sampled_from(["A study", None, ""])),
-            "publication_year": draw(st.sampled_from([None, 2020, 2021, 2023])),
-            "type": draw(st.sampled_from(["article", None])),
-            "cited_by_count": draw(st.one_of(st.none(), st.integers(0, 50))),
-            "primary_location": draw(location),
-            "authorships": draw(st.lists(authorship, max_size=4)),
-            "primary_topic": draw(topic),
-        })
+        out.append(
+            {
+                "id": f"https://openalex.org/W{i + 1}",
+                "title": draw(st.sampled_from(["A study", None, ""])),
+                "publication_year": draw(st.sampled_from([None, 2020, 2021, 2023])),
+                "type": draw(st.sampled_from(["article", None])),
+                "cited_by_count": draw(st.one_of(st.none(), st.integers(0, 50))),
+                "primary_location": draw(location),
+                "authorships": draw(st.lists(authorship, max_size=4)),
+                "primary_topic": draw(topic),
+            }
+        )
     return out
 
 
@@ -78,14 +100,35 @@ PRESET = {
     "labels": {"ai": "subfield:1702"},
     "counting": {"primary": "whole", "report": "both"},
     "claims": [
-        {"id": "cn-vs-us", "text": "CN > US", "a": {"country": "CN"}, "op": ">",
-         "b": {"country": "US"}},
-        {"id": "cn-top", "text": "CN top > CN", "a": {"country": "CN", "top": True}, "op": ">",
-         "b": {"country": "CN"}, "per_year": True},
-        {"id": "cn-after", "text": "CN after > before", "a": {"country": "CN", "years": [2022, 2024]},
-         "op": ">", "b": {"country": "CN", "years": [2018, 2021]}},
-        {"id": "cn-ai", "text": "CN AI > US AI", "a": {"country": "CN", "label": "ai"}, "op": ">",
-         "b": {"country": "US", "label": "ai"}},
+        {
+            "id": "cn-vs-us",
+            "text": "CN > US",
+            "a": {"country": "CN"},
+            "op": ">",
+            "b": {"country": "US"},
+        },
+        {
+            "id": "cn-top",
+            "text": "CN top > CN",
+            "a": {"country": "CN", "top": True},
+            "op": ">",
+            "b": {"country": "CN"},
+            "per_year": True,
+        },
+        {
+            "id": "cn-after",
+            "text": "CN after > before",
+            "a": {"country": "CN", "years": [2022, 2024]},
+            "op": ">",
+            "b": {"country": "CN", "years": [2018, 2021]},
+        },
+        {
+            "id": "cn-ai",
+            "text": "CN AI > US AI",
+            "a": {"country": "CN", "label": "ai"},
+            "op": ">",
+            "b": {"country": "US", "label": "ai"},
+        },
     ],
 }
 
@@ -93,12 +136,22 @@ PRESET = {
 def _folder(records: list[dict], where) -> None:
     t = normalize_works(records, source="synthetic")
     wc = work_countries(t.authorships, works=t.works)
-    write_tables({"works": t.works, "authorships": t.authorships, "work_countries": wc,
-                  "work_topics": t.work_topics}, where)
+    write_tables(
+        {
+            "works": t.works,
+            "authorships": t.authorships,
+            "work_countries": wc,
+            "work_topics": t.work_topics,
+        },
+        where,
+    )
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(works())
 def test_random_openalex_works_never_raise_internal_errors(tmp_path_factory, records):
     folder = tmp_path_factory.mktemp("tables")
@@ -120,6 +173,7 @@ def test_random_openalex_works_never_raise_internal_errors(tmp_path_factory, rec
 def test_venue_panel_leaves_out_works_without_a_venue():
     from litscan.stats.robustness import venue_panel
 
-    cov = pl.DataFrame({"source": ["A", None, "A", None], "year": [2020, 2020, 2021, 2021],
-                        "works": [3, 5, 2, 7]})
+    cov = pl.DataFrame(
+        {"source": ["A", None, "A", None], "year": [2020, 2020, 2021, 2021], "works": [3, 5, 2, 7]}
+    )
     assert venue_panel(cov) == (["A"], (2020, 2021))

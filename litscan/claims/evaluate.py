@@ -864,6 +864,9 @@ def evaluate(
     results = tuple(
         evaluate_claim(preset, c, evidence, offline=offline, _cache=cache) for c in preset.claims
     )
+    from litscan.claims.coverage import annotate  # what each claim rests on (venues, years)
+
+    results = annotate(preset, results, cache.get("records"), side_filter)
     tables: dict[str, pl.DataFrame] = {}
     if "records" in cache:
         tables.update(_records_tables(preset, cache["records"]))

@@ -211,6 +211,11 @@ class ClaimResult:
     #: the verdict recomputed with a task label corrected for its audited error
     #: (:func:`litscan.labels.label_error.records_claim_row`); None when no side rests on an audited label
     label_error: Mapping[str, Any] | None = None
+    #: what the claim rests on (:func:`litscan.claims.coverage.claim_coverage`): venues and years
+    #: requested and entered on both sides, works per side; None for output-level claims
+    coverage: Mapping[str, Any] | None = None
+    #: flags beside the verdict, e.g. ``narrow`` (rests on one venue where several were asked)
+    flags: tuple[str, ...] = ()
 
     @property
     def is_proxy(self) -> bool:
@@ -225,6 +230,7 @@ class ClaimResult:
             "a": self.description_a,
             "b": self.description_b,
             "verdict": self.verdict,
+            "flags": list(self.flags),
             "evidence": self.evidence,
             "evidence_kind": c.evidence,
             "proxy_for": c.proxy_for,
@@ -239,6 +245,7 @@ class ClaimResult:
                 self.robustness or Robustness.absent(self.reason or "no record-level estimate")
             ).as_dict(),
             "label_error": dict(self.label_error) if self.label_error else None,
+            "coverage": _clean(dict(self.coverage)) if self.coverage else None,
         }
 
     def _repr_html_(self) -> str | None:

@@ -205,6 +205,17 @@ def run_preset(
         src = "embedded"
     ev, urls, more, prov = load_evidence(p, src, tables=tables, settings=settings)
     notes += more
+    if "records" in ev and ev["records"].works is not None and src not in ("live", "cache"):
+        from litscan.claims.coverage import check_population, data_coverage
+        from litscan.workflows.coverage import source_coverage
+
+        rec = ev["records"]
+        cov = (
+            source_coverage(None)  # every embedded paper, to name venues without countries
+            if src == "embedded"
+            else data_coverage(rec.works, rec.work_countries)
+        )
+        notes += check_population(p, cov, rec.name)
     if src in ("live", "cache"):
         from litscan.claims.live import evaluate_live
 
