@@ -179,6 +179,9 @@ def run_preset(
     resamples: int | None = None,
     seed: int | None = None,
     settings: Any = None,
+    countries: Any = None,
+    years: Any = None,
+    venues: Sequence[str] | None = None,
 ) -> RunResult:
     """Evaluate every claim of ``preset`` and return a :class:`RunResult` (nothing is written).
 
@@ -186,10 +189,18 @@ def run_preset(
     ``source`` overrides the preset's source (``embedded``, ``live``, ``cache``, ``tables``);
     ``tables`` is a tables folder (implies ``source="tables"``); ``offline=True`` forces the
     embedded data. ``resamples`` and ``seed`` override the preset's bootstrap settings.
+    ``countries`` (a mapping ``{"CN": "KR"}`` or a list replacing the claims' countries in order
+    of first appearance), ``years`` (population years) and ``venues`` (population venues)
+    change the preset; the claims they change get generated ids and texts
+    (:func:`litscan.claims.adhoc.override_preset`).
     """
     from litscan.claims import evaluate as claims
 
     p = _resolve_preset(preset)
+    if countries is not None or years is not None or venues is not None:
+        from litscan.claims.adhoc import override_preset
+
+        p = override_preset(p, countries=countries, years=years, venues=venues)
     if resamples is not None:
         p = replace(p, resamples=_check_count("resamples", resamples, 0, 100_000))
     if seed is not None:
