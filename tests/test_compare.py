@@ -163,3 +163,21 @@ def test_near_miss_labels_are_suggested(spec, hint):
 
     with pytest.raises(PresetError, match=f"did you mean {hint}"):
         parse_label(spec, "labels.x")
+
+
+def test_run_result_is_friendly():
+    res = litscan.run_preset("surveillance-vs-deep-learning", offline=True, resamples=50)
+    text = repr(res)
+    assert len(text) < 1000 and "surveillance-vs-deep-learning" in text
+    assert all(f"{c.id}: {v}" in text for c, v in zip(res.preset.claims,
+                                                       res.verdicts().values(), strict=True))
+    figs = res.figures()
+    assert isinstance(figs, dict) and figs and all(f is not None for f in figs.values())
+    assert set(figs) <= set(res.captions())
+    frac, pp = res.to_frame(), res.to_frame(unit="pp")
+    assert "diff_pp" in pp.columns and "diff" not in pp.columns
+    d, p = frac.get_column("diff").to_list(), pp.get_column("diff_pp").to_list()
+    assert all((x is None and y is None) or abs(x * 100 - y) < 1e-9 for x, y in zip(d, p,
+                                                                                  strict=True))
+    with pytest.raises(UsageError, match="unit"):
+        res.to_frame(unit="percent")

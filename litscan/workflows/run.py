@@ -5,7 +5,8 @@ This is the library behind ``litscan run`` and the notebook API::
     import litscan
     res = litscan.run_preset("surveillance-vs-deep-learning", offline=True, resamples=200)
     res.to_frame()            # one row per claim: verdict, estimate, interval
-    res.figures()             # (name, caption, plotly figure)
+    res.figures()             # {name: plotly figure}
+    res                       # RunResult(preset=..., claims with verdicts and estimates)
     res.write("out/surv")     # report.html, verdicts.json, manifest.json, figures/
 
 Nothing here parses command-line arguments or prints; :mod:`litscan.commands.run` does that.
@@ -270,11 +271,26 @@ class RunResult:
         """``{claim id: verdict}``."""
         return self.evaluation.verdicts()
 
-    def to_frame(self) -> pl.DataFrame:
+    def to_frame(self, unit: str = "fraction") -> pl.DataFrame:
         """One row per claim: ``id, text, op, diff, lo, hi, verdict, counting``, the robustness
-        summary (``crude_diff, std_diff, std_lo, std_hi, i2, agreement, fragile, robustness``)
-        and ``preset``."""
-        return self.evaluation.to_frame().with_columns(pl.lit(self.preset.name).alias("preset"))
+        summary (``crude_diff, std_diff, std_lo, std_hi, i2, agreement, fragile, robustness``),
+        ``flags`` (e.g. ``narrow``, comma-separated) and ``preset``.
+
+        ``unit="fraction"`` (default) gives differences as fractions (0.059); ``unit="pp"``
+        gives them in percentage points, as the reports do, in columns named for the unit
+        (``diff_pp, lo_pp, hi_pp, crude_diff_pp, std_diff_pp, std_lo_pp, std_hi_pp``)."""
+        if unit not in UNITS:
+            raise UsageError(f"unit: expected one of {', '.join(UNITS)}, got {unit!r}",
+                             hint='unit="pp" for percentage points')  # fmt: skip
+        flags = [",".join(r.flags) for r in self.results]
+        df = self.evaluation.to_frame().with_columns(
+            pl.Series("flags", flags, dtype=pl.Utf8), pl.lit(self.preset.name).alias("preset")
+        )
+        if unit == "pp":
+            df = df.with_columns((pl.col(c) * 100).alias(f"{c}_pp") for c in POINT_COLUMNS)
+            df = df.select([f"{c}_pp" if c in POINT_COLUMNS else c for c in df.columns
+                            if not c.endswith("_pp")])  # fmt: skip
+        return df
 
     def sensitivity_frame(self) -> pl.DataFrame:
         """One row per claim and alternative specification (counting × threshold)."""
@@ -324,10 +340,18 @@ class RunResult:
                 )
         return pl.DataFrame(rows, schema=schema, orient="row")
 
-    def figures(self) -> list[tuple[str, str, Any]]:
-        """``(name, caption, figure)`` for the report; ``figure`` is None when it cannot be
-        drawn (the caption says why)."""
-        return _figures(self)
+    def figures(self) -> dict[str, Any]:
+        """``{name: plotly figure}`` of the report's figures that could be drawn
+        (:meth:`captions` says what each shows, and why a missing one could not be drawn)."""
+        return {name: fig for name, _, fig in _figures(self) if fig is not None}
+
+    def captions(self) -> dict[str, str]:
+        """``{name: caption}`` of every report figure, drawn or not (the caption says why not)."""
+        return {name: caption for name, caption, _ in _figures(self)}
+
+    def __repr__(self) -> str:
+        """A short summary: preset, data, and each claim's verdict with its estimate."""
+        return _short_repr(self)
 
     def write(
         self,
@@ -345,6 +369,35 @@ class RunResult:
         from litscan.report.html import render_html
 
         return render_html(self.evaluation, embed_figures=False, manifest=_page_manifest(self))
+
+
+UNITS = ("fraction", "pp")
+#: to_frame columns that are differences of shares (scaled by unit="pp")
+POINT_COLUMNS = ("diff", "lo", "hi", "crude_diff", "std_diff", "std_lo", "std_hi")
+#: claims listed in repr(RunResult) before "and N more"
+REPR_CLAIMS = 8
+
+
+def _claim_line(r: Any) -> str:
+    e = r.primary
+    line = f"  {r.claim.id}: {r.verdict}"
+    if r.flags:
+        line += f" [{', '.join(r.flags)}]"
+    if e is not None and e.diff == e.diff:  # not NaN
+        line += f" {e.diff * 100:+.1f} [{e.lo * 100:+.1f}, {e.hi * 100:+.1f}] pp"
+    return line if len(line) <= 110 else line[:107] + "..."
+
+
+def _short_repr(res: RunResult) -> str:
+    p = res.preset
+    head = f"RunResult(preset={p.name!r}, source={res.source!r}, {len(res.results)} claim(s)"
+    lines = [head + (":" if res.results else ")")]
+    lines += [_claim_line(r) for r in res.results[:REPR_CLAIMS]]
+    if len(res.results) > REPR_CLAIMS:
+        lines.append(f"  ... and {len(res.results) - REPR_CLAIMS} more (res.to_frame())")
+    if res.results:
+        lines[-1] += ")"
+    return "\n".join(lines)
 
 
 _FIGURES: dict[int, list] = {}
@@ -397,7 +450,7 @@ def _write(
     from litscan.report.html import render_html
 
     fmts = _check_formats(formats)
-    figs = res.figures()
+    figs = _figures(res)
     fig_dir = out_dir / "figures"
     written: list[str] = []
     drawable = [(f, fig_dir / name) for name, _, f in figs if f is not None]
