@@ -158,3 +158,25 @@ def test_cli_shares_writes_to_stdout_without_out(tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("country_code") or "country_code" in r.stdout.splitlines()[0]
     assert "-> stdout" in r.stderr
+
+
+def test_fetch_progress_shows_an_eta(capsys):
+    from litscan.openalex.paging import _Progress
+
+    bar = _Progress(True, "fetch works")
+    bar.update(100, 1000, 1)
+    bar.update(300, 1000, 3, final=True)
+    err = capsys.readouterr().err
+    assert "fetch works" in err and "300/1.00k" in err and "<" in err and "3 pages" in err
+
+
+def test_default_cache_is_the_user_cache_folder(monkeypatch, tmp_path):
+    from litscan.config import resolve_settings
+
+    monkeypatch.delenv("LITSCAN_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.chdir(tmp_path)
+    assert resolve_settings().cache_dir == tmp_path / "xdg" / "litscan" / "openalex"
+    monkeypatch.setenv("LITSCAN_CACHE", str(tmp_path / "mine"))
+    assert resolve_settings().cache_dir == tmp_path / "mine"
+    assert resolve_settings(cache_dir=tmp_path / "arg").cache_dir == tmp_path / "arg"

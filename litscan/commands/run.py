@@ -51,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="OpenAlex API base URL for live presets (default: "
         "LITSCAN_OPENALEX_URL, then https://api.openalex.org)",
     )
-    p.add_argument("--cache-dir", help="OpenAlex cache (default: LITSCAN_CACHE, then ./cache)")
+    p.add_argument("--cache-dir", help="OpenAlex cache (default: LITSCAN_CACHE, then the user cache folder, e.g. ~/.cache/litscan/openalex)")
     p.add_argument("--resamples", type=int, help="override the presets' bootstrap resamples")
     p.add_argument(
         "--tables",
