@@ -25,7 +25,7 @@ from typing import Any
 import polars as pl
 
 from litscan.claims.presets import Claim, Preset, Side
-from litscan.errors import PresetError
+from litscan.errors import LitscanError, PresetError
 
 __all__ = [
     "data_coverage",
@@ -184,7 +184,13 @@ def check_population(preset: Preset, cov: pl.DataFrame, data: str) -> list[str]:
                 )
     notes: list[str] = []
     if not years:
-        return notes
+        if cov.height == 0:
+            return notes
+        raise PresetError(
+            f"{where}: population.years: {data} has no work with a publication year and an "
+            "author country, so no share can be computed",
+            hint="`litscan coverage` shows works per venue and year, with and without countries",
+        )
     spans = [("population.years", preset.population.years)]
     for i, c in enumerate(preset.claims):
         if c.evidence != "records":
@@ -232,9 +238,18 @@ def _side_rows(
     from litscan.stats.compare import Selection, selection_works
 
     works = base["works"]
-    cols = [c for c in ("source", "year") if c in works.columns]
+    cols = [  # a column null for every work is no key (its works count as of unknown venue)
+        c for c in ("source", "year") if c in works.columns and works[c].null_count() < works.height
+    ]
     sel = Selection(side.country or "", side_filter(side), subset if side.top else None)
-    rows = selection_works(base["wc"], sel, works=works, work_labels=base["labels"], columns=cols)
+    try:
+        rows = selection_works(base["wc"], sel, works=works, work_labels=base["labels"],
+                               columns=cols)  # fmt: skip
+    except LitscanError:  # e.g. a key null for every work of this side: count the works only
+        try:
+            rows = selection_works(base["wc"], sel, works=works, work_labels=base["labels"])
+        except LitscanError:
+            return pl.DataFrame(schema={"work_id": pl.Utf8, "m": pl.Float64})
     return rows.filter(pl.col("m") > 0)
 
 

@@ -803,6 +803,7 @@ def _evaluate_counts(preset: Preset, claim: Claim, ev: Evidence) -> ClaimResult:
 
 def _records_base(preset: Preset, ev: Evidence) -> dict:
     works, wc = records_population(preset, ev)
+    works = rb.unknown_venues(works)  # works without a venue: their own stratum
     parts = []
     for lab in preset.labels.values():
         rows = _label_rows(ev, lab)
