@@ -114,7 +114,10 @@ def run(args: argparse.Namespace) -> int:
 
     def progress(res, report: Path, seconds: float) -> None:
         if not args.quiet:
-            vs = ", ".join(f"{k}: {v}" for k, v in res.verdicts().items())
+            vs = ", ".join(
+                f"{r.claim.id}: {r.verdict}" + (f" [{', '.join(r.flags)}]" if r.flags else "")
+                for r in res.results
+            )
             print(
                 f"litscan run: {res.preset.name} ({seconds:.1f} s) -> {report}\n    {vs}",
                 file=sys.stderr,
