@@ -181,3 +181,20 @@ def test_run_result_is_friendly():
                                                                                   strict=True))
     with pytest.raises(UsageError, match="unit"):
         res.to_frame(unit="percent")
+
+
+def test_compare_on_a_tables_folder_and_its_live_formulation(tmp_path):
+    from litscan.claims import plan
+    from litscan.tables import datasets
+
+    t = datasets.load_works_fixture()  # 1,213 real OpenAlex works
+    folder = litscan.write_tables({"works": t.works, "authorships": t.authorships,
+                                   "work_countries": t.work_countries,
+                                   "work_topics": t.work_topics}, tmp_path / "t")
+    res = litscan.compare(a="CN", b="US", years=(2015, 2025), tables=folder, resamples=50,
+                          min_works=5)
+    assert res.source == "tables" and res.preset.source == "tables"
+    assert res.results[0].coverage["works"]["a"] > 0
+    live = compare_preset("CN", "US", label="subfield:1702", years=(2020, 2021), source="live")
+    route = plan.live_formulation(live).routes[live.claims[0].id]
+    assert route.population and not route.unavailable

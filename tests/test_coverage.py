@@ -180,3 +180,16 @@ def test_default_cache_is_the_user_cache_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("LITSCAN_CACHE", str(tmp_path / "mine"))
     assert resolve_settings().cache_dir == tmp_path / "mine"
     assert resolve_settings(cache_dir=tmp_path / "arg").cache_dir == tmp_path / "arg"
+
+
+def test_venue_contrast_claims_are_not_called_narrow():
+    """Side A selects robotics venues, side B all: venues are the contrast, not strata, so every
+    venue with works on a side enters and nothing is 'dropped'."""
+    claims = [{"id": "cn-ro", "text": "CN share at robotics venues > CN share overall",
+               "a": {"country": "CN", "label": "ro"}, "op": ">", "b": {"country": "CN"}}]
+    p = parse_preset(_preset(["ICRA", "IROS", "ACL"], years=(2021, 2022), claims=claims,
+                             labels={"ro": "venue_field:RO"}))
+    r = litscan.run_preset(p, offline=True).results[0]
+    assert r.coverage["strata"] == ["year"] and r.flags == ()
+    assert r.coverage["venues_entered"] == ["ACL", "ICRA", "IROS"]
+    assert r.coverage["venues_a"] == ["ICRA", "IROS"] and not r.reason.startswith("rests on")

@@ -292,12 +292,16 @@ def claim_coverage(
     base: Mapping[str, Any],
     top: float | None,
     side_filter: SideFilter,
+    by: Sequence[str] = ("source", "year"),
 ) -> dict[str, Any]:
-    """The coverage object of one record-level claim: ``venues_requested`` (explicit venues of
-    the sides or the population; else every venue with works on a side), ``years_requested``,
-    ``venues_entered`` / ``years_entered`` (with works on both sides: in a venue-year stratum
-    when both sides cover the same years, in the venue when they do not), ``works`` per side,
-    ``venues_one_side`` (works on one side only) and ``venues_missing`` (requested, no works)."""
+    """The coverage object of one record-level claim whose stratum key is ``by``:
+
+    ``venues_requested`` (explicit venues of the sides or the population, else ``"all"``),
+    ``venues_considered`` (those, or every venue with works on a side, minus the venues a venue
+    label excludes by design), ``years_requested``, ``venues_a`` / ``venues_b`` (with works on
+    each side), ``venues_entered`` (venues that enter the comparison: with works on both sides
+    in a stratum when venues are strata; with works on a side when they are not),
+    ``years_entered``, ``works`` per side, ``venues_one_side`` and ``venues_missing``."""
     subset = base.get("top_sets", {}).get(top) if top is not None else None
     a = _side_rows(claim.a, base, subset, side_filter)
     constant = claim.b.is_constant
@@ -314,13 +318,14 @@ def claim_coverage(
         requested = _names(venues_a | venues_b)
     by_label = _label_venues(preset, claim, base["works"])
     considered = [v for v in requested if by_label is None or v in by_label]
+    strata = [k for k in ("source", "year") if k in by and k in a.columns and k in b.columns]
     if "source" not in a.columns:
         entered_v: set = set()
-    elif same_years and "year" in a.columns:
-        both = _keys(a, ["source", "year"]) & _keys(b, ["source", "year"])
-        entered_v = {v for v, _ in both}
-    else:
-        entered_v = venues_a & venues_b
+    elif "source" in strata:  # venues are strata: a venue enters with a stratum on both sides
+        both = _keys(a, strata) & _keys(b, strata)
+        entered_v = {k[strata.index("source")] for k in both}
+    else:  # pooled or contrasted: every venue with works on a side enters
+        entered_v = venues_a | venues_b
     years_a = {r[0] for r in _keys(a, ["year"])}
     years_b = {r[0] for r in _keys(b, ["year"])}
     if same_years:
@@ -337,11 +342,14 @@ def claim_coverage(
         "venues_requested": requested if explicit else "all",
         "venues_considered": considered,
         "years_requested": [list(y) for y in req_years],
+        "venues_a": _names(venues_a),
+        "venues_b": None if constant else _names(venues_b),
         "venues_entered": entered,
         "years_entered": years_entered,
         "works": {"a": a.height, "b": None if constant else b.height},
         "venues_one_side": one_side,
         "venues_missing": missing,
+        "strata": strata,
     }
 
 
@@ -349,8 +357,8 @@ def narrowing(cov: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
     """(a sentence for the verdict row, flags) when a claim rests on fewer venues than it
     considered; ("", ()) otherwise."""
     considered = cov["venues_considered"]
-    entered = cov["venues_entered"]
-    if len(considered) <= 1 or len(entered) >= len(considered):
+    entered = [v for v in cov["venues_entered"] if v in considered] if considered else []
+    if len(considered) <= 1 or (len(entered) >= len(considered) and not cov["venues_missing"]):
         return "", ()
     parts = [f"rests on {', '.join(entered) if entered else 'no venue'}"
              + (" only" if entered else "")]  # fmt: skip
@@ -384,6 +392,7 @@ def annotate(
     results: Sequence[Any],
     base: Mapping[str, Any] | None,
     side_filter: SideFilter,
+    strata_key: Callable[..., tuple[list[str], list[str]]] | None = None,
 ) -> tuple:
     """``results`` (ClaimResults) with ``coverage`` and ``flags`` set for record-level claims;
     a narrowed claim's reason starts with what it rests on, and ``per_year`` that yields nothing
@@ -395,7 +404,8 @@ def annotate(
             out.append(r)
             continue
         top = preset.highly_cited.top if (c.a.top or c.b.top) else None
-        cov = claim_coverage(preset, c, base, top, side_filter)
+        by = strata_key(preset, c, base["works"])[0] if strata_key else preset.strata.by
+        cov = claim_coverage(preset, c, base, top, side_filter, by)
         text, flags = narrowing(cov)
         reason = r.reason
         if text:

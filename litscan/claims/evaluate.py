@@ -867,7 +867,7 @@ def evaluate(
     )
     from litscan.claims.coverage import annotate  # what each claim rests on (venues, years)
 
-    results = annotate(preset, results, cache.get("records"), side_filter)
+    results = annotate(preset, results, cache.get("records"), side_filter, strata_key)
     tables: dict[str, pl.DataFrame] = {}
     if "records" in cache:
         tables.update(_records_tables(preset, cache["records"]))
