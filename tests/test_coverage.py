@@ -193,3 +193,22 @@ def test_venue_contrast_claims_are_not_called_narrow():
     assert r.coverage["strata"] == ["year"] and r.flags == ()
     assert r.coverage["venues_entered"] == ["ACL", "ICRA", "IROS"]
     assert r.coverage["venues_a"] == ["ICRA", "IROS"] and not r.reason.startswith("rests on")
+
+
+def test_unknown_work_labels_value_is_named_with_what_exists(tmp_path):
+    from litscan.tables import datasets
+
+    t = datasets.load_works_fixture()
+    wl = pl.DataFrame({"work_id": t.works["id"][:50], "label": ["transformer"] * 50,
+                       "flag": [True] * 50})
+    folder = litscan.write_tables({"works": t.works, "work_countries": t.work_countries,
+                                   "work_labels": wl}, tmp_path / "t")
+    claims = [{"id": "cn-tr", "text": "CN > US", "a": {"country": "CN", "label": "tr"}, "op": ">",
+               "b": {"country": "US", "label": "tr"}}]
+    bad = {**_preset([], years=(2015, 2025), claims=claims), "labels": {"tr": "work_labels:transformers"}}
+    bad["population"].pop("venues")
+    with pytest.raises(PresetError, match=r"labels.tr: work_labels value 'transformers' .* "
+                       r"did you mean 'transformer'\?"):
+        litscan.run_preset(parse_preset(bad), tables=folder)
+    ok = {**bad, "labels": {"tr": "work_labels:transformer"}, "min_works": 1}
+    assert litscan.run_preset(parse_preset(ok), tables=folder).results[0].claim.id == "cn-tr"

@@ -32,6 +32,7 @@ __all__ = [
     "venues_in",
     "years_in",
     "check_population",
+    "check_labels",
     "claim_coverage",
     "annotate",
     "NARROW",
@@ -214,6 +215,28 @@ def check_population(preset: Preset, cov: pl.DataFrame, data: str) -> list[str]:
                 f"(its years: {_span(years)})"
             )
     return notes
+
+
+def check_labels(preset: Preset, available: Mapping[str, Iterable[str]], data: str) -> None:
+    """Check the values of ``preset``'s labels of the kinds in ``available`` (kind -> the values
+    the data has, e.g. ``{"work_labels": {"llm", "transformer"}}``): an unknown value is a
+    :class:`PresetError` with the closest value and the list of what exists."""
+    labels = dict(preset.labels)
+    if preset.population.ai_scope is not None:
+        labels.setdefault("population.ai_scope", preset.population.ai_scope)
+    for name, lab in labels.items():
+        if lab.kind not in available:
+            continue
+        have = sorted({str(v) for v in available[lab.kind] if v is not None})
+        if lab.value in have:
+            continue
+        key = name if name.startswith("population.") else f"labels.{name}"
+        hint = _venue_hint(lab.value, have)
+        raise PresetError(
+            f"{preset.path}: {key}: {lab.kind} value {lab.value!r} is not in {data}"
+            + (f"; {hint}" if hint else "")
+            + f" ({lab.kind} values in the data: {_listing(have) or 'none'})"
+        )
 
 
 def _years_text(years: Sequence[int]) -> str:

@@ -171,6 +171,27 @@ def _data_version(p: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _label_values(preset: Preset, rec: Any, tables: Any) -> dict[str, set]:
+    """The values the data has for the label kinds a preset names and the data can list:
+    ``venue_field`` (the works' column) and ``work_labels`` (a tables folder's work_labels)."""
+    kinds = {lab.kind for lab in preset.labels.values()}
+    out: dict[str, set] = {}
+    works = rec.works
+    if "venue_field" in kinds and "venue_field" in works.columns:
+        vals = set(works.get_column("venue_field").drop_nulls().unique().to_list())
+        if vals:  # a folder without venue fields says so when the claim is evaluated
+            out["venue_field"] = vals
+    if "work_labels" in kinds and tables is not None:
+        from litscan.tables.folder import Tables, load_tables
+
+        wl = (tables if isinstance(tables, Tables) else load_tables(tables)).work_labels
+        if wl is not None:
+            out["work_labels"] = set(
+                wl.select(pl.col("label").cast(pl.Utf8)).unique().collect().get_column("label")
+            )
+    return out
+
+
 def run_preset(
     preset: str | Path | Preset,
     *,
@@ -218,7 +239,7 @@ def run_preset(
     ev, urls, more, prov = load_evidence(p, src, tables=tables, settings=settings)
     notes += more
     if "records" in ev and ev["records"].works is not None and src not in ("live", "cache"):
-        from litscan.claims.coverage import check_population, data_coverage
+        from litscan.claims.coverage import check_labels, check_population, data_coverage
         from litscan.workflows.coverage import source_coverage
 
         rec = ev["records"]
@@ -228,6 +249,7 @@ def run_preset(
             else data_coverage(rec.works, rec.work_countries)
         )
         notes += check_population(p, cov, rec.name)
+        check_labels(p, _label_values(p, rec, tables if src == "tables" else None), rec.name)
     if src in ("live", "cache"):
         from litscan.claims.live import evaluate_live
 
