@@ -12,6 +12,9 @@ The public API (imported lazily, so ``import litscan`` stays light)::
     litscan.ingest("snapshot/", "tables/", filter="publication_year:2024")
     litscan.shares("tables/", by="country,year")
     litscan.classify("tables/")           # labels for the works' titles and abstracts
+    litscan.compare(a="KR", b="JP", label="venue_field:RO", years=(2018, 2025))  # one claim
+    litscan.coverage()                    # works per venue x year (embedded data or a folder)
+    p = litscan.parse_preset(tomllib.loads(text)); p.to_toml()   # presets in and out
 
 Every command of the ``litscan`` CLI is a thin wrapper over one of these.
 
@@ -42,7 +45,15 @@ _API = {
     "shares": "litscan.workflows.pipeline",
     "ingest": "litscan.workflows.pipeline",
     "classify": "litscan.workflows.pipeline",
+    "compare": "litscan.workflows.compare",
+    "coverage": "litscan.workflows.coverage",
+    "coverage_figure": "litscan.workflows.coverage",
+    "parse_preset": "litscan.claims.presets",
+    "load_preset": "litscan.claims.presets",
+    "Preset": "litscan.claims.presets",
 }
+#: public submodules reachable as attributes (``litscan.presets.parse_preset``)
+_MODULES = {"presets": "litscan.claims.presets"}
 
 __all__ = ["LitscanError", "__version__", *_API]
 
@@ -50,8 +61,10 @@ __all__ = ["LitscanError", "__version__", *_API]
 def __getattr__(name: str) -> Any:
     if name in _API:
         return getattr(import_module(_API[name]), name)
+    if name in _MODULES:
+        return import_module(_MODULES[name])
     raise AttributeError(f"module 'litscan' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(__all__)
+    return sorted([*__all__, *_MODULES])

@@ -33,6 +33,7 @@ from litscan.errors import UsageError, register_secret, scrub
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_CACHE_DIR",
+    "default_cache_dir",
     "DEFAULT_PER_PAGE",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "Settings",
@@ -43,7 +44,18 @@ __all__ = [
 ]
 
 DEFAULT_BASE_URL = "https://api.openalex.org"
-DEFAULT_CACHE_DIR = Path("cache")
+
+
+def default_cache_dir() -> Path:
+    """The OpenAlex cache when neither ``--cache-dir`` nor ``LITSCAN_CACHE`` says otherwise: the
+    platform's user cache folder (``platformdirs``; on Linux ``$XDG_CACHE_HOME/litscan/openalex``
+    or ``~/.cache/litscan/openalex``), so every working directory shares one cache."""
+    import platformdirs
+
+    return platformdirs.user_cache_path("litscan", appauthor=False) / "openalex"
+
+
+DEFAULT_CACHE_DIR = default_cache_dir()
 log = logging.getLogger("litscan.config")
 USER_AGENT = f"litscan/{__version__} (+https://github.com/litscan/litscan)"
 #: OpenAlex's 2026 developer docs give 1..100 as the per_page range (200 was the old maximum).
@@ -269,7 +281,7 @@ def resolve_settings(
     ``spark_python`` unless given as keyword arguments."""
     url = base_url or os.environ.get("LITSCAN_OPENALEX_URL") or DEFAULT_BASE_URL
     key = api_key or os.environ.get("OPENALEX_API_KEY") or None
-    cache = cache_dir or os.environ.get("LITSCAN_CACHE") or DEFAULT_CACHE_DIR
+    cache = cache_dir or os.environ.get("LITSCAN_CACHE") or default_cache_dir()
     if overrides.get("labels_dir") is None:
         overrides["labels_dir"] = _labels_dir(cache_dir or os.environ.get("LITSCAN_CACHE"))
     timeout = overrides.pop("timeout", None)

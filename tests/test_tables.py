@@ -190,10 +190,12 @@ def test_work_labels_kind_matches_a_hand_computation(folder, tmp_path):
     s = litscan.shares(res, by="country,label", resamples=0)
     cn = s.filter((pl.col("country_code") == "CN") & (pl.col("label") == "work_labels:llm"))
     assert cn.get_column("share").item() == pytest.approx(_hand_share(llm), abs=1e-12)
-    # a label name that the folder does not have selects no works: not testable, not an error
+    # a label name that the folder does not have is an error naming the labels it has (issue 26:
+    # an unknown label value never silently selects no works)
     other = tmp_path / "q.toml"
-    other.write_text(PRESET.replace("work_labels:llm", "work_labels:nothing"), encoding="utf-8")
-    assert litscan.run_preset(other, tables=folder).verdicts()["cn-llm"].startswith("not testable")
+    other.write_text(PRESET.replace("work_labels:llm", "work_labels:llms"), encoding="utf-8")
+    with pytest.raises(PresetError, match=r"'llms' is not in .*did you mean 'llm'\?.*llm, other"):
+        litscan.run_preset(other, tables=folder)
 
 
 def test_work_labels_needs_a_folder_with_that_table(folder, tmp_path):

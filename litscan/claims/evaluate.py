@@ -737,6 +737,7 @@ def _evaluate_counts(preset: Preset, claim: Claim, ev: Evidence) -> ClaimResult:
 
 def _records_base(preset: Preset, ev: Evidence) -> dict:
     works, wc = records_population(preset, ev)
+    works = rb.unknown_venues(works)  # works without a venue: their own stratum
     parts = []
     for lab in preset.labels.values():
         rows = _label_rows(ev, lab)
@@ -811,6 +812,9 @@ def evaluate(
     results = tuple(
         evaluate_claim(preset, c, evidence, offline=offline, _cache=cache) for c in preset.claims
     )
+    from litscan.claims.coverage import annotate  # what each claim rests on (venues, years)
+
+    results = annotate(preset, results, cache.get("records"), side_filter, strata_key)
     tables: dict[str, pl.DataFrame] = {}
     if "records" in cache:
         tables.update(_records_tables(preset, cache["records"]))

@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from litscan.claims.livefilters import EmptyFilter, combine_filters
 from litscan.claims.presets import Claim, LabelDef, Preset, Side
 from litscan.tables.filters import and_filters
 
@@ -185,7 +186,16 @@ def _label_formulation(preset: Preset, name: str, lab: LabelDef) -> Formulation 
 
 
 def _population(preset: Preset) -> tuple[str, str, str]:
-    """(filter, note, reason it is unavailable) of the live population, without years."""
+    """(filter, note, reason it is unavailable) of the live population, without years; the
+    constraints on one key merged (:func:`~litscan.claims.livefilters.combine_filters`)."""
+    flt, note, missing = _population_parts(preset)
+    try:
+        return combine_filters(flt), note, missing
+    except EmptyFilter as exc:
+        return flt, note, missing or f"the live population is empty: {exc}"
+
+
+def _population_parts(preset: Preset) -> tuple[str, str, str]:
     pop = preset.population
     parts = [preset.live.filter] if preset.live.filter else []
     if pop.types:
@@ -281,7 +291,10 @@ def _side_live(
             need = need or f"highly cited at {top * 100:g} % (OpenAlex flags only 1 % and 10 %)"
     if need:
         return None, need, ""
-    return and_filters(*parts), "", ""
+    try:
+        return combine_filters(*parts), "", ""
+    except EmptyFilter as exc:
+        return None, "", f"the side's OpenAlex filters exclude each other: {exc}"
 
 
 def live_formulation(preset: Preset) -> LiveFormulation:
@@ -316,8 +329,12 @@ def live_formulation(preset: Preset) -> LiveFormulation:
                     )
                     break
                 key = f"[{f.name} · output]"
+                try:
+                    side_filters[key] = combine_filters(base, f.filter)
+                except EmptyFilter as exc:
+                    routes[c.id] = Route(c.id, unavailable=f"side {which}: {exc}")
+                    break
                 side_keys[(c.id, which)] = key
-                side_filters[key] = and_filters(base, f.filter)
             else:
                 routes[c.id] = Route(c.id, population=True)
             continue
@@ -341,9 +358,14 @@ def live_formulation(preset: Preset) -> LiveFormulation:
             continue
         population = not needs
         if population:
-            for which, (key, flt) in filters.items():
+            try:  # the population's and the side's constraints merged per key
+                combined = {w: combine_filters(pop_filter, flt) for w, (_, flt) in filters.items()}
+            except EmptyFilter as exc:
+                routes[c.id] = Route(c.id, unavailable=f"population and side: {exc}")
+                continue
+            for which, (key, _) in filters.items():
                 side_keys[(c.id, which)] = key
-                side_filters[key] = and_filters(pop_filter, flt)
+                side_filters[key] = combined[which]
         if fractional:
             needs.append("fractional counting needs the authorships of each work")
         routes[c.id] = Route(

@@ -263,6 +263,14 @@ class Preset:
     def label(self, name: str) -> LabelDef:
         return self.labels[name]
 
+    def to_toml(self) -> str:
+        """This preset as the text of a preset file, every setting written out:
+        ``parse_preset(tomllib.loads(p.to_toml()), p.path)`` equals ``p`` (``sha256`` aside).
+        Save it with ``Path("my.toml").write_text(p.to_toml())``."""
+        from litscan.claims.preset_toml import preset_to_toml
+
+        return preset_to_toml(self, schema_version=SCHEMA_VERSION)
+
 
 # --------------------------------------------------------------------------------------------
 # validation helpers
@@ -480,6 +488,32 @@ def _taxonomy_ids(kind: str) -> set[str] | None:
     return {str(x).rsplit("/", 1)[-1] for x in topics.get_column(col).drop_nulls().to_list()}
 
 
+#: plain-word names of the classifier labels (``classifier:robotics`` -> did you mean ``ro``?)
+LABEL_SYNONYMS = {
+    "robotics": "ro", "robot": "ro", "robots": "ro", "vision": "cv", "computer_vision": "cv",
+    "language": "nlp", "natural_language_processing": "nlp", "computational_linguistics": "nlp",
+    "machine_learning": "ml", "learning": "ml", "deep_learning": "ml",
+    "artificial_intelligence": "ai", "large_language_models": "llm", "language_models": "llm",
+    "large_language_model": "llm", "reid": "person_reid", "re_id": "person_reid",
+    "re_identification": "person_reid", "face": "face_recognition", "faces": "face_recognition",
+    "cybersecurity": "security", "crowd": "crowd_counting", "action": "action_recognition",
+    "expression": "facial_expression_recognition", "anti_spoofing": "face_anti_spoofing",
+    "spoofing": "face_anti_spoofing",
+}  # fmt: skip
+#: plain-word names of the venue fields (``venue_field:robotics`` -> ``RO``)
+VENUE_FIELD_SYNONYMS = {
+    "ROBOTICS": "RO", "ROBOT": "RO", "VISION": "CV", "COMPUTER_VISION": "CV",
+    "LANGUAGE": "NLP", "CL": "NLP", "MACHINE_LEARNING": "ML", "LEARNING": "ML",
+    "ARTIFICIAL_INTELLIGENCE": "AI",
+}  # fmt: skip
+
+
+def _synonym(value: str, table: Mapping[str, str], upper: bool = False) -> str | None:
+    key = re.sub(r"[\s\-]+", "_", value.strip())
+    key = key.upper() if upper else key.lower()
+    return table.get(key)
+
+
 def parse_label(spec: Any, key: str, v: _V | None = None, name: str = "") -> LabelDef:
     """Validate a label definition ``kind:value`` (see :data:`LABEL_KINDS`)."""
     v = v or _V("<preset>")
@@ -505,20 +539,30 @@ def parse_label(spec: Any, key: str, v: _V | None = None, name: str = "") -> Lab
         from litscan.labels.catalog import ALL_LABELS
 
         if value not in ALL_LABELS:
-            hint = suggest(
-                value,
-                ALL_LABELS,
-                f"classifier labels: {', '.join(ALL_LABELS)}",
-                show=lambda c: f"'classifier:{c}'",
+            listing = f"classifier labels: {', '.join(ALL_LABELS)}"
+            syn = _synonym(value, LABEL_SYNONYMS)
+            if syn is None and value.lower() in ALL_LABELS:
+                syn = value.lower()
+            hint = (
+                f"did you mean 'classifier:{syn}'? ({listing})"
+                if syn
+                else suggest(value, ALL_LABELS, listing, show=lambda c: f"'classifier:{c}'")
             )
             raise v.fail(key, f"unknown classifier label {value!r}", hint)
     elif kind == "venue_field":
         if value not in VENUE_FIELDS:
-            hint = suggest(
-                value.upper(),
-                VENUE_FIELDS,
-                f"venue fields: {', '.join(VENUE_FIELDS)}",
-                show=lambda c: f"'venue_field:{c}'",
+            syn = _synonym(value, VENUE_FIELD_SYNONYMS, upper=True)
+            if syn is None and value.upper() in VENUE_FIELDS:
+                syn = value.upper()
+            hint = (
+                f"did you mean 'venue_field:{syn}'?"
+                if syn
+                else suggest(
+                    value.upper(),
+                    VENUE_FIELDS,
+                    f"venue fields: {', '.join(VENUE_FIELDS)}",
+                    show=lambda c: f"'venue_field:{c}'",
+                )
             )
             raise v.fail(key, f"unknown venue field {value!r}", hint)
     elif kind == "venue":
@@ -801,6 +845,12 @@ def parse_preset(data: Any, path: str | Path = "<preset>", *, text: bytes = b"")
             f"expected {SCHEMA_VERSION}, got {v.show(ver)}",
             f"this litscan reads schema_version = {SCHEMA_VERSION}",
         )
+    if isinstance(t.get("claim"), list) and "claims" not in t:
+        raise v.fail(
+            "claim",
+            "expected the preset's one-line claim (a string), got a list of tables",
+            "the claim tables are written [[claims]]; did you mean [[claims]]?",
+        )
     claim_line = v.string(v.required(t, "claim", ""), "claim", oneline=True)
     title = v.string(t.get("title", p.stem), "title", oneline=True)
     description = v.string(t.get("description", ""), "description", nonempty=False)
@@ -988,6 +1038,11 @@ def load_preset(path: str | Path) -> Preset:
         ) from None
     except tomllib.TOMLDecodeError as exc:
         msg = " ".join(str(exc).split())
+        if re.search(rb"^\s*\[\[\s*claim\s*\]\]", text, flags=re.MULTILINE):
+            raise PresetError(
+                f'{p}: [[claim]]: the claim tables are written [[claims]] (claim = "..." is '
+                "the preset's one-line claim); did you mean [[claims]]?"
+            ) from None
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
         where = f"line {m.group(1)}, column {m.group(2)}" if m else "(document)"
         msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", msg)

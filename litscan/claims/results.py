@@ -246,6 +246,11 @@ class ClaimResult:
     #: the smallest difference worth a verdict (fraction, like ``diff``) and where it comes from
     min_effect: float | None = None
     min_effect_basis: str = ""
+    #: what the claim rests on (:func:`litscan.claims.coverage.claim_coverage`): venues and years
+    #: requested and entered on both sides, works per side; None for output-level claims
+    coverage: Mapping[str, Any] | None = None
+    #: flags beside the verdict, e.g. ``narrow`` (rests on one venue where several were asked)
+    flags: tuple[str, ...] = ()
 
     @property
     def is_proxy(self) -> bool:
@@ -271,6 +276,7 @@ class ClaimResult:
             "verdict_text": self.verdict_text,
             "min_effect": _clean(self.min_effect),
             "min_effect_basis": self.min_effect_basis,
+            "flags": list(self.flags),
             "evidence": self.evidence,
             "evidence_kind": c.evidence,
             "proxy_for": c.proxy_for,
@@ -285,6 +291,7 @@ class ClaimResult:
                 self.robustness or Robustness.absent(self.reason or "no record-level estimate")
             ).as_dict(),
             "label_error": dict(self.label_error) if self.label_error else None,
+            "coverage": _clean(dict(self.coverage)) if self.coverage else None,
         }
 
     def _repr_html_(self) -> str | None:

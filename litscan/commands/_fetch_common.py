@@ -18,7 +18,7 @@ def add_connection_options(p: argparse.ArgumentParser) -> None:
         help="OpenAlex API base URL (default: LITSCAN_OPENALEX_URL, "
         "then https://api.openalex.org); the key comes from OPENALEX_API_KEY",
     )
-    p.add_argument("--cache-dir", help="cache directory (default: LITSCAN_CACHE, then ./cache)")
+    p.add_argument("--cache-dir", help="cache directory (default: LITSCAN_CACHE, then the user cache folder, e.g. ~/.cache/litscan/openalex)")
     p.add_argument(
         "--per-page",
         type=int,

@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         a = sub.add_parser(name, help=text, description=text)
         a.add_argument(
             "--cache-dir",
-            help="the cache folder (default: LITSCAN_CACHE, then ./cache)",
+            help="the cache folder (default: LITSCAN_CACHE, then the user cache folder, e.g. ~/.cache/litscan/openalex)",
         )
         if name == "list":
             a.add_argument(

@@ -52,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="OpenAlex API base URL for live presets (default: "
         "LITSCAN_OPENALEX_URL, then https://api.openalex.org)",
     )
-    p.add_argument("--cache-dir", help="OpenAlex cache (default: LITSCAN_CACHE, then ./cache)")
+    p.add_argument("--cache-dir", help="OpenAlex cache (default: LITSCAN_CACHE, then the user cache folder, e.g. ~/.cache/litscan/openalex)")
     p.add_argument("--resamples", type=int, help="override the presets' bootstrap resamples")
     add_max_wait(p)
     p.add_argument(
@@ -144,7 +144,10 @@ def run(args: argparse.Namespace) -> int:
 
     def progress(res, report: Path, seconds: float) -> None:
         if not args.quiet:
-            vs = ", ".join(f"{k}: {v}" for k, v in res.verdicts().items())
+            vs = ", ".join(
+                f"{r.claim.id}: {r.verdict}" + (f" [{', '.join(r.flags)}]" if r.flags else "")
+                for r in res.results
+            )
             print(
                 f"litscan run: {res.preset.name} ({seconds:.1f} s) -> {report}\n    {vs}",
                 file=sys.stderr,

@@ -1,10 +1,11 @@
-"""``litscan shares INPUT --by country[,year][,label] --counting whole|fractional --out FILE.csv``.
+"""``litscan shares INPUT --by country[,year][,label] --counting whole|fractional [--out FILE.csv]``.
 
 INPUT is a tables folder (the layout ``litscan ingest --out`` and ``litscan fetch --out DIR``
 write, or flat ``works.parquet`` + ``authorships.parquet``/``work_countries.parquet``), raw
 OpenAlex works (JSON lines, ``.gz`` allowed, or a JSON array), a single parquet table
 (authorships, work_countries, or an aggregate count table -> the counts path), or one of the
-embedded data sets ``@fixture``, ``@venues``, ``@counts``. Thin wrapper over
+embedded data sets ``@fixture``, ``@venues``, ``@counts``. Without ``--out`` the CSV goes to
+stdout (the one-line summary to stderr). Thin wrapper over
 :func:`litscan.workflows.pipeline.shares` (``litscan.shares`` in a notebook).
 """
 
@@ -81,7 +82,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=DEFAULT_MIN_WORKS,
         help="rows with fewer works are flagged low_n",
     )
-    p.add_argument("--out", required=True, help="output CSV file ('-' for stdout)")
+    p.add_argument(
+        "--out", default="-", help="output CSV file (default '-': the CSV goes to stdout)"
+    )
     p.set_defaults(func=run)
 
 
@@ -115,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
         atomic_write_text(args.out, out.write_csv())
     n_low = int(out.get_column("low_n").sum())
     print(
-        f"litscan shares: {out.height} rows ({n_low} low_n) -> {args.out}; {note}", file=sys.stderr
+        f"litscan shares: {out.height} rows ({n_low} low_n) -> "
+        f"{'stdout' if args.out == '-' else args.out}; {note}",
+        file=sys.stderr,
     )
     return 0

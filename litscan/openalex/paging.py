@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import sys
-import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -63,26 +62,31 @@ DEFAULT_WORK_FIELDS: tuple[str, ...] = (
 # progress line
 # ----------------------------------------------------------------------------------------------
 class _Progress:
+    """The fetch progress bar on stderr (tqdm): items done of the total, pages, rate and the
+    estimated time left (shown once OpenAlex has said how many items there are). Items read
+    back from the cache count as the starting point, not towards the rate."""
+
     def __init__(self, enabled: bool, label: str) -> None:
         self.enabled = enabled
         self.label = label
-        self.start = time.monotonic()
-        self._last = 0.0
+        self.bar: Any = None
 
     def update(self, done: int, total: int | None, pages: int, final: bool = False) -> None:
         if not self.enabled:
             return
-        now = time.monotonic()
-        if not final and now - self._last < 0.2:
-            return
-        self._last = now
-        rate = pages / max(now - self.start, 1e-9)
-        of = f"/{total:,}" if total is not None else ""
-        pct = f" ({100 * done / total:5.1f}%)" if total else ""
-        sys.stderr.write(f"\r{self.label}: {done:,}{of}{pct}, {pages} pages, {rate:.1f} pages/s ")
+        if self.bar is None:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(
+                total=total, initial=done, desc=self.label, unit=" items", unit_scale=True,
+                file=sys.stderr, mininterval=0.2, dynamic_ncols=True, leave=True,
+            )  # fmt: skip
+        elif total is not None and self.bar.total != total:
+            self.bar.total = total
+        self.bar.set_postfix_str(f"{pages} pages", refresh=False)
+        self.bar.update(max(done - self.bar.n, 0))
         if final:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+            self.bar.close()
 
 
 # ----------------------------------------------------------------------------------------------

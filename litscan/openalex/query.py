@@ -80,9 +80,25 @@ def render_query(query: pyalex.api.BaseOpenAlex) -> str:
     params = []
     for item in parts.query.split("&") if parts.query else []:
         name, _, value = item.partition("=")
+        if name == "filter":
+            value = _repeat_mixed(value)
         params.append(f"{name.replace('-', '_')}={value}")
     path = parts.path.lstrip("/")
     return f"{path}?{'&'.join(params)}" if params else path
+
+
+def _repeat_mixed(value: str) -> str:
+    """A rendered filter with a key given twice, one value an OR (pyalex joins them as
+    ``key:a|b+c``, outside OpenAlex's grammar) as repeated filters ``key:a|b,key:c`` (OpenAlex's
+    documented AND within one attribute). Other filters are left as they are."""
+    out = []
+    for part in value.split(","):  # commas inside values are encoded (%2C)
+        key, sep, v = part.partition(":")
+        if sep and "%7C" in v.upper() and "+" in v and "search" not in key:
+            out.extend(f"{key}:{x}" for x in v.split("+"))
+        else:
+            out.append(part)
+    return ",".join(out)
 
 
 def _with_params(path_query: str, **params: Any) -> str:

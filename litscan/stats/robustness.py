@@ -51,6 +51,8 @@ __all__ = [
     "coverage",
     "citation_coverage",
     "venue_panel",
+    "unknown_venues",
+    "NO_VENUE",
 ]
 
 STRATA_KEYS = ("source", "year")
@@ -705,10 +707,31 @@ def citation_coverage(cov: pl.DataFrame, threshold: float = 0.5) -> tuple[pl.Dat
     return per_venue_cov, low
 
 
+#: the stratum of works without a venue (a null ``source``, as many OpenAlex works have)
+NO_VENUE = "(no venue)"
+
+
+def unknown_venues(works: pl.DataFrame) -> pl.DataFrame:
+    """``works`` with a null ``source`` made the stratum :data:`NO_VENUE` (works without a venue
+    are compared with each other, not dropped); when no work has a venue the column is dropped
+    (then venue is no stratum at all)."""
+    if "source" not in works.columns or works.height == 0:
+        return works
+    nulls = works.get_column("source").null_count()
+    if nulls == works.height:
+        return works.drop("source")
+    if nulls:
+        return works.with_columns(pl.col("source").cast(pl.Utf8).fill_null(NO_VENUE))
+    return works
+
+
 def venue_panel(cov: pl.DataFrame, *, min_years: int = 3) -> tuple[list[str], tuple[int, int]]:
     """A fixed venue panel for share-over-time figures: the venues with works in every year of a
     span of consecutive years, choosing the span (at least ``min_years`` years, or every year when
-    there are fewer) whose panel has the most works. Returns (venues, (first, last year))."""
+    there are fewer) whose panel has the most works. Returns (venues, (first, last year)).
+
+    Works without a venue (null ``source`` or :data:`NO_VENUE`, as many OpenAlex works have)
+    belong to no venue and never enter a panel; works without a year are likewise left out."""
     if cov.height == 0 or cov.get_column("source").null_count() == cov.height:
         return [], (0, 0)
     years = sorted({int(y) for y in cov.get_column("year").drop_nulls().to_list()})
@@ -716,7 +739,7 @@ def venue_panel(cov: pl.DataFrame, *, min_years: int = 3) -> tuple[list[str], tu
         return [], (0, 0)
     present: dict[int, set] = {
         y: set(cov.filter((pl.col("year") == y) & (pl.col("works") > 0))
-               .get_column("source").to_list())
+               .get_column("source").drop_nulls().to_list()) - {NO_VENUE}
         for y in years
     }  # fmt: skip
     counts = {(r[0], r[1]): r[2] for r in cov.select("source", "year", "works").iter_rows()}

@@ -5,7 +5,8 @@ This is the library behind ``litscan run`` and the notebook API::
     import litscan
     res = litscan.run_preset("surveillance-vs-deep-learning", offline=True, resamples=200)
     res.to_frame()            # one row per claim: verdict, estimate, interval
-    res.figures()             # (name, caption, plotly figure)
+    res.figures()             # {name: plotly figure}
+    res                       # RunResult(preset=..., claims with verdicts and estimates)
     res.write("out/surv")     # report.html, verdicts.json, manifest.json, figures/
 
 Nothing here parses command-line arguments or prints; :mod:`litscan.commands.run` does that.
@@ -171,6 +172,27 @@ def _data_version(p: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _label_values(preset: Preset, rec: Any, tables: Any) -> dict[str, set]:
+    """The values the data has for the label kinds a preset names and the data can list:
+    ``venue_field`` (the works' column) and ``work_labels`` (a tables folder's work_labels)."""
+    kinds = {lab.kind for lab in preset.labels.values()}
+    out: dict[str, set] = {}
+    works = rec.works
+    if "venue_field" in kinds and "venue_field" in works.columns:
+        vals = set(works.get_column("venue_field").drop_nulls().unique().to_list())
+        if vals:  # a folder without venue fields says so when the claim is evaluated
+            out["venue_field"] = vals
+    if "work_labels" in kinds and tables is not None:
+        from litscan.tables.folder import Tables, load_tables
+
+        wl = (tables if isinstance(tables, Tables) else load_tables(tables)).work_labels
+        if wl is not None:
+            out["work_labels"] = set(
+                wl.select(pl.col("label").cast(pl.Utf8)).unique().collect().get_column("label")
+            )
+    return out
+
+
 def run_preset(
     preset: str | Path | Preset,
     *,
@@ -180,6 +202,9 @@ def run_preset(
     resamples: int | None = None,
     seed: int | None = None,
     settings: Any = None,
+    countries: Any = None,
+    years: Any = None,
+    venues: Sequence[str] | None = None,
 ) -> RunResult:
     """Evaluate every claim of ``preset`` and return a :class:`RunResult` (nothing is written).
 
@@ -187,11 +212,19 @@ def run_preset(
     ``source`` overrides the preset's source (``embedded``, ``live``, ``cache``, ``tables``);
     ``tables`` is a tables folder (implies ``source="tables"``); ``offline=True`` forces the
     embedded data. ``resamples`` and ``seed`` override the preset's bootstrap settings.
+    ``countries`` (a mapping ``{"CN": "KR"}`` or a list replacing the claims' countries in order
+    of first appearance), ``years`` (population years) and ``venues`` (population venues)
+    change the preset; the claims they change get generated ids and texts
+    (:func:`litscan.claims.adhoc.override_preset`).
     """
     from litscan.claims import evaluate as claims
 
     check_run_args(source=source, tables=tables, offline=offline)
     p = _resolve_preset(preset)
+    if countries is not None or years is not None or venues is not None:
+        from litscan.claims.adhoc import override_preset
+
+        p = override_preset(p, countries=countries, years=years, venues=venues)
     if resamples is not None:  # 0 would make every claim "not testable": the user's setting
         p = replace(p, resamples=_check_count("resamples", resamples, 1, 100_000))
     if seed is not None:
@@ -207,6 +240,18 @@ def run_preset(
         src = "embedded"
     ev, urls, more, prov = load_evidence(p, src, tables=tables, settings=settings)
     notes += more
+    if "records" in ev and ev["records"].works is not None and src not in ("live", "cache"):
+        from litscan.claims.coverage import check_labels, check_population, data_coverage
+        from litscan.workflows.coverage import source_coverage
+
+        rec = ev["records"]
+        cov = (
+            source_coverage(None)  # every embedded paper, to name venues without countries
+            if src == "embedded"
+            else data_coverage(rec.works, rec.work_countries)
+        )
+        notes += check_population(p, cov, rec.name)
+        check_labels(p, _label_values(p, rec, tables if src == "tables" else None), rec.name)
     if src in ("live", "cache"):
         from litscan.claims.live import evaluate_live
 
@@ -250,11 +295,26 @@ class RunResult:
         """``{claim id: verdict}``."""
         return self.evaluation.verdicts()
 
-    def to_frame(self) -> pl.DataFrame:
+    def to_frame(self, unit: str = "fraction") -> pl.DataFrame:
         """One row per claim: ``id, text, op, diff, lo, hi, verdict, counting``, the robustness
-        summary (``crude_diff, std_diff, std_lo, std_hi, i2, agreement, fragile, robustness``)
-        and ``preset``."""
-        return self.evaluation.to_frame().with_columns(pl.lit(self.preset.name).alias("preset"))
+        summary (``crude_diff, std_diff, std_lo, std_hi, i2, agreement, fragile, robustness``),
+        ``flags`` (e.g. ``narrow``, comma-separated) and ``preset``.
+
+        ``unit="fraction"`` (default) gives differences as fractions (0.059); ``unit="pp"``
+        gives them in percentage points, as the reports do, in columns named for the unit
+        (``diff_pp, lo_pp, hi_pp, crude_diff_pp, std_diff_pp, std_lo_pp, std_hi_pp``)."""
+        if unit not in UNITS:
+            raise UsageError(f"unit: expected one of {', '.join(UNITS)}, got {unit!r}",
+                             hint='unit="pp" for percentage points')  # fmt: skip
+        flags = [",".join(r.flags) for r in self.results]
+        df = self.evaluation.to_frame().with_columns(
+            pl.Series("flags", flags, dtype=pl.Utf8), pl.lit(self.preset.name).alias("preset")
+        )
+        if unit == "pp":
+            df = df.with_columns((pl.col(c) * 100).alias(f"{c}_pp") for c in POINT_COLUMNS)
+            df = df.select([f"{c}_pp" if c in POINT_COLUMNS else c for c in df.columns
+                            if not c.endswith("_pp")])  # fmt: skip
+        return df
 
     def sensitivity_frame(self) -> pl.DataFrame:
         """One row per claim and alternative specification (counting × threshold)."""
@@ -306,10 +366,18 @@ class RunResult:
                 )
         return pl.DataFrame(rows, schema=schema, orient="row")
 
-    def figures(self) -> list[tuple[str, str, Any]]:
-        """``(name, caption, figure)`` for the report; ``figure`` is None when it cannot be
-        drawn (the caption says why)."""
-        return _figures(self)
+    def figures(self) -> dict[str, Any]:
+        """``{name: plotly figure}`` of the report's figures that could be drawn
+        (:meth:`captions` says what each shows, and why a missing one could not be drawn)."""
+        return {name: fig for name, _, fig in _figures(self) if fig is not None}
+
+    def captions(self) -> dict[str, str]:
+        """``{name: caption}`` of every report figure, drawn or not (the caption says why not)."""
+        return {name: caption for name, caption, _ in _figures(self)}
+
+    def __repr__(self) -> str:
+        """A short summary: preset, data, and each claim's verdict with its estimate."""
+        return _short_repr(self)
 
     def write(
         self,
@@ -335,6 +403,35 @@ class RunResult:
         return render_html(
             self.evaluation, embed_figures=False, manifest=_page_manifest(self, None)
         )
+
+
+UNITS = ("fraction", "pp")
+#: to_frame columns that are differences of shares (scaled by unit="pp")
+POINT_COLUMNS = ("diff", "lo", "hi", "crude_diff", "std_diff", "std_lo", "std_hi")
+#: claims listed in repr(RunResult) before "and N more"
+REPR_CLAIMS = 8
+
+
+def _claim_line(r: Any) -> str:
+    e = r.primary
+    line = f"  {r.claim.id}: {r.verdict}"
+    if r.flags:
+        line += f" [{', '.join(r.flags)}]"
+    if e is not None and e.diff == e.diff:  # not NaN
+        line += f" {e.diff * 100:+.1f} [{e.lo * 100:+.1f}, {e.hi * 100:+.1f}] pp"
+    return line if len(line) <= 110 else line[:107] + "..."
+
+
+def _short_repr(res: RunResult) -> str:
+    p = res.preset
+    head = f"RunResult(preset={p.name!r}, source={res.source!r}, {len(res.results)} claim(s)"
+    lines = [head + (":" if res.results else ")")]
+    lines += [_claim_line(r) for r in res.results[:REPR_CLAIMS]]
+    if len(res.results) > REPR_CLAIMS:
+        lines.append(f"  ... and {len(res.results) - REPR_CLAIMS} more (res.to_frame())")
+    if res.results:
+        lines[-1] += ")"
+    return "\n".join(lines)
 
 
 _FIGURES: dict[int, list] = {}
@@ -433,7 +530,7 @@ def _write(
     from litscan.report.html import render_html
 
     fmts = _check_formats(formats)
-    figs = res.figures()
+    figs = _figures(res)
     fig_dir = out_dir / "figures"
     written: list[str] = []
     drawable = [(f, fig_dir / name) for name, _, f in figs if f is not None]
