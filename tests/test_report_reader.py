@@ -63,7 +63,7 @@ def test_report_draws_every_figure_alone_offline(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     dom = proc.stdout
     ids = re.findall(r'<div id="(fig-[^"]+)"', page)
-    drawn = [f for f, _, fig in res.figures() if fig is not None]
+    drawn = [f for f, fig in res.figures().items() if fig is not None]
     assert len(ids) == len(drawn) >= 5
     parts = re.split(r'(?=<div id="fig-)', dom)[1:]
     assert len(parts) == len(ids)
@@ -91,7 +91,7 @@ def test_verdict_words_defined_everywhere_with_one_colour(runs):
         block = page[page.index("What each verdict means") :]
         for w in VERDICTS:
             assert f">{w}</span> " in block, (name, w)
-        for fname, _, fig in res.figures():
+        for fname, fig in res.figures().items():
             if fname != "claims" or fig is None:
                 continue
             for tr in fig.data:
@@ -106,7 +106,7 @@ def test_verdict_words_defined_everywhere_with_one_colour(runs):
 def test_no_internal_id_or_slug_in_any_figure_title(runs):
     for name, res in runs.items():
         slugs = {r.claim.id for r in res.results}
-        for fname, _, fig in res.figures():
+        for fname, fig in res.figures().items():
             if fig is None:
                 continue
             # what travels with a PNG/SVG: a title, a subtitle and the data source
@@ -120,7 +120,7 @@ def test_no_internal_id_or_slug_in_any_figure_title(runs):
 def test_every_forest_row_names_its_n(runs):
     n_plots = 0
     for res in runs.values():
-        for fname, _, fig in res.figures():
+        for fname, fig in res.figures().items():
             if not fname.endswith("_venues") or fig is None:
                 continue
             n_plots += 1
@@ -148,7 +148,7 @@ def test_before_after_signs_match_the_verdicts_estimate(runs):
     est = {r.claim.a.country: r.primary.diff for r in res.results
            if r.primary is not None and r.claim.a.country == r.claim.b.country
            and r.claim.evidence == "records"}  # fmt: skip
-    report_fig = next(f for n, _, f in res.figures() if n == "before_after")
+    report_fig = next(f for n, f in res.figures().items() if n == "before_after")
     gallery_fig = gallery.before_after(n_resamples=40)
     for fig in (report_fig, gallery_fig):
         shown = _bars(fig)
@@ -194,7 +194,7 @@ def test_trend_signs_match_the_verdicts_estimate(runs):
 
     checked = 0
     for res in runs.values():
-        fig = next((f for n, _, f in res.figures() if n == "shares_by_year" and f), None)
+        fig = next((f for n, f in res.figures().items() if n == "shares_by_year" and f), None)
         if fig is None:
             continue
         assert "fixed venue panel" in fig.layout.title.subtitle.text
@@ -314,7 +314,7 @@ def test_cli_shared_js_needs_several_presets_and_html_js_is_checked(tmp_path, ca
 
 def test_spec_curve_lower_panel_marks_every_choice(runs):
     res = runs["export-controls"]
-    fig = next(f for n, _, f in res.figures() if n == "cn-share-fell_specs")
+    fig = next(f for n, f in res.figures().items() if n == "cn-share-fell_specs")
     upper = [t for t in fig.data if t.yaxis == "y"]
     lower = [t for t in fig.data if t.yaxis == "y2"]
     n_specs = sum(len(t.x) for t in upper)

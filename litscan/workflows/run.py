@@ -474,7 +474,8 @@ def _page_manifest(res: RunResult, base: Path | None) -> dict[str, Any]:
         elif k == "packages" and isinstance(v, Mapping):
             v = ", ".join(f"{a} {b}" for a, b in v.items())
         elif k == "query_urls":
-            v = f"{len(v)} (listed in manifest.json)" if v else "none (no network)"
+            # keyless URLs: what a reader needs to rerun the live queries
+            v = f"{len(v)}: " + " ; ".join(map(str, v)) if v else "none (no network)"
         out[k.replace("_", " ")] = v
     for key, e in (res.manifest.get("evidence") or {}).items():
         files = e.get("data_files_sha256") or {}
