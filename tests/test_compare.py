@@ -126,7 +126,7 @@ def test_public_names():
 
 
 def test_run_preset_overrides_regenerate_ids_and_texts():
-    res = litscan.run_preset("export-controls", offline=True, resamples=0,
+    res = litscan.run_preset("export-controls", offline=True, resamples=20,
                              countries={"CN": "KR"}, venues=["WACV", "IJCAI"])
     ids = list(res.verdicts())
     assert "kr-share-fell-wacv-ijcai" in ids[1] and ids[0].startswith("kr-share-fell-wacv")
@@ -136,7 +136,7 @@ def test_run_preset_overrides_regenerate_ids_and_texts():
     assert res.preset.claims[3].evidence == "counts" and res.preset.claims[3].a.country == "KR"
     with pytest.raises(UsageError, match="compare 2 countries"):
         litscan.run_preset("export-controls", offline=True, countries=["KR"])
-    p = litscan.run_preset("surveillance-vs-deep-learning", offline=True, resamples=0,
+    p = litscan.run_preset("surveillance-vs-deep-learning", offline=True, resamples=20,
                            years=(2014, 2018)).preset
     assert p.population.years == (2014, 2018)
     assert p.claims[0].id == "cn-surveillance-top-2014-2018" and "2014–2018" in p.claims[0].text

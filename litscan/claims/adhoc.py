@@ -16,7 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from litscan.claims.presets import Claim, Preset, Side, parse_label, parse_preset
+from litscan.claims.presets import parse_label, parse_preset
+from litscan.claims.specs import Claim, Preset, Side
 from litscan.errors import PresetError, UsageError
 
 __all__ = ["compare_preset", "override_preset", "claim_text", "SAME"]

@@ -24,7 +24,7 @@ from typing import Any
 
 import polars as pl
 
-from litscan.claims.presets import Claim, Preset, Side
+from litscan.claims.specs import Claim, Preset, Side
 from litscan.errors import LitscanError, PresetError
 
 __all__ = [

@@ -8,7 +8,7 @@ rationale in ``docs/aggregation.md``, "Differences that matter"). Values are sha
 
 from __future__ import annotations
 
-from litscan.claims.presets import Claim, Preset
+from litscan.claims.specs import Claim, Preset
 from litscan.stats.verdicts import MIN_EFFECT
 
 __all__ = ["comparison_kind", "min_effect"]

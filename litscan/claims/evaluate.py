@@ -30,8 +30,8 @@ from dataclasses import replace
 import polars as pl
 
 from litscan.claims import effects, strata_verdict
-from litscan.claims.presets import Claim, LabelDef, Preset, Side
 from litscan.claims.results import ClaimResult, Estimate, Evaluation, Evidence, Robustness
+from litscan.claims.specs import Claim, LabelDef, Preset, Side
 from litscan.errors import InputDataError, UsageError
 from litscan.labels import label_error
 from litscan.stats import decisive

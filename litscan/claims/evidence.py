@@ -25,8 +25,8 @@ from typing import Any
 import polars as pl
 
 from litscan.claims import plan
-from litscan.claims.presets import Preset
 from litscan.claims.results import Evidence
+from litscan.claims.specs import Preset
 from litscan.errors import LitscanError, ModelError
 
 __all__ = [

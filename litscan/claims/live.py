@@ -22,8 +22,8 @@ from dataclasses import replace
 
 from litscan.claims import evaluate as claims
 from litscan.claims import plan
-from litscan.claims.presets import Claim, LabelDef, Preset, Side
 from litscan.claims.results import ClaimResult, Estimate, Evaluation, Evidence
+from litscan.claims.specs import Claim, LabelDef, Preset, Side
 from litscan.stats.verdicts import NOT_TESTABLE
 
 __all__ = ["evaluate_live", "derived_preset", "POPULATION_SUFFIX"]

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from litscan.claims.livefilters import EmptyFilter, combine_filters
-from litscan.claims.presets import Claim, LabelDef, Preset, Side
+from litscan.claims.specs import Claim, LabelDef, Preset, Side
 from litscan.tables.filters import and_filters
 
 __all__ = [

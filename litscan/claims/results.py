@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from litscan.claims.presets import Claim, Preset
+from litscan.claims.specs import Claim, Preset
 from litscan.stats import decisive
 
 __all__ = [

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from litscan.claims import effects
-from litscan.claims.presets import Claim, Preset
 from litscan.claims.results import Estimate, Robustness
+from litscan.claims.specs import Claim, Preset
 from litscan.stats import decisive
 from litscan.stats import heterogeneity as het
 from litscan.stats import robustness as rb

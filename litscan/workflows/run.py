@@ -28,8 +28,9 @@ from typing import Any
 
 import polars as pl
 
-from litscan.claims.presets import Preset, load_preset, resolve_preset_path
+from litscan.claims.presets import load_preset, resolve_preset_path
 from litscan.claims.results import Evaluation
+from litscan.claims.specs import Preset
 from litscan.errors import UsageError
 from litscan.fileio import atomic_write_text, ensure_asset, sha256_file
 from litscan.workflows.args import check_report_names, check_run_args
