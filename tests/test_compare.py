@@ -159,7 +159,7 @@ def test_claim_instead_of_claims_suggests_claims(tmp_path):
                                         ("venue_field:robotics", "'venue_field:RO'"),
                                         ("venue_field:ro", "'venue_field:RO'")])
 def test_near_miss_labels_are_suggested(spec, hint):
-    from litscan.claims.presets import parse_label
+    from litscan.claims.preset_values import parse_label
 
     with pytest.raises(PresetError, match=f"did you mean {hint}"):
         parse_label(spec, "labels.x")

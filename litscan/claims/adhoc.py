@@ -16,7 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from litscan.claims.presets import parse_label, parse_preset
+from litscan.claims.preset_values import parse_label
+from litscan.claims.presets import parse_preset
 from litscan.claims.specs import Claim, Preset, Side
 from litscan.errors import PresetError, UsageError
 

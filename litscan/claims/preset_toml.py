@@ -1,4 +1,4 @@
-"""A :class:`~litscan.claims.presets.Preset` written back as a TOML preset file.
+"""A :class:`~litscan.claims.specs.Preset` written back as a TOML preset file.
 
 ``preset_to_toml(p)`` (also ``p.to_toml()``) writes every setting explicitly, so that::
 

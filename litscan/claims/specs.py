@@ -31,6 +31,8 @@ EVIDENCE = ("records", "counts")
 COUNTINGS = ("whole", "fractional")
 OPS = (">", "<")
 FIGURES = ("shares_over_time", "highly_cited", "comparison", "before_after", "coauthorship")
+#: the kinds of OpenAlex entity a live label may name
+LIVE_KINDS = ("topic", "subfield", "field", "concept", "source")
 WITHIN = ("year", "source", "venue_field")
 #: label kinds: ``classifier:<label>`` (litscan's classifiers), ``venue_field:<CV|NLP|ML|RO|AI>``,
 #: ``venue:<name>`` (embedded top-venue papers), ``concept:<C…>`` (OpenAlex legacy concept),

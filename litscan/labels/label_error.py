@@ -247,7 +247,7 @@ def records_claim_row(
     """The label-error row of a records claim (None when no side rests on an audited label).
 
     ``claim`` has sides ``a`` and ``b`` (``country, label, top, value, is_constant``; a preset
-    :class:`~litscan.claims.presets.Claim`); ``label_specs``: preset label name -> spec;
+    :class:`~litscan.claims.specs.Claim`); ``label_specs``: preset label name -> spec;
     ``side_where(side)``: the side's works filter (called with the label removed); ``subset``:
     the highly-cited frame of top sides; ``lo, hi, verdict``: the claim's primary interval and
     verdict."""

@@ -209,7 +209,7 @@ def run_preset(
 ) -> RunResult:
     """Evaluate every claim of ``preset`` and return a :class:`RunResult` (nothing is written).
 
-    ``preset`` is a :class:`~litscan.claims.presets.Preset`, a file path or a shipped preset's name.
+    ``preset`` is a :class:`~litscan.claims.specs.Preset`, a file path or a shipped preset's name.
     ``source`` overrides the preset's source (``embedded``, ``live``, ``cache``, ``tables``);
     ``tables`` is a tables folder (implies ``source="tables"``); ``offline=True`` forces the
     embedded data. ``resamples`` and ``seed`` override the preset's bootstrap settings.
