@@ -36,9 +36,9 @@ def main() -> int:
     ap.add_argument("--out", help="keep the reports in this folder (default: a temporary one)")
     args = ap.parse_args()
 
-    from litscan.claims import evaluate as claims
     from litscan.claims.presets import list_presets, load_preset
     from litscan.stats import robustness
+    from litscan.stats import robustness as rb
     from litscan.workflows.run import run_preset, run_presets
 
     paths = list_presets(ROOT / "queries")
@@ -65,13 +65,13 @@ def main() -> int:
         finally:
             grid[0] += time.perf_counter() - t
 
-    claims.rb.specification_grid = timed
+    rb.specification_grid = timed
     try:
         t0, c0 = time.perf_counter(), time.process_time()
         results = [run_preset(p, offline=True, **kw) for p in paths]
         evaluate, evaluate_cpu = time.perf_counter() - t0, time.process_time() - c0
     finally:
-        claims.rb.specification_grid = orig
+        rb.specification_grid = orig
     specs = sum(
         r.robustness.n_specifications for res in results for r in res.results if r.robustness
     )

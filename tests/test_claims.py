@@ -7,18 +7,18 @@ import math
 import polars as pl
 import pytest
 
-from litscan.claims import evaluate as claims
-from litscan.claims.evaluate import (
+from litscan.claims import formulate
+from litscan.claims.evaluate import evaluate
+from litscan.claims.presets import parse_preset
+from litscan.claims.results import Evidence
+from litscan.stats.verdicts import (
     CONTRADICTED,
     INCONCLUSIVE,
     NOT_TESTABLE,
     SUPPORTED,
     VENUE_DEPENDENT,
-    Evidence,
     decide,
-    evaluate,
 )
-from litscan.claims.presets import parse_preset
 
 
 def test_decide_rule():
@@ -269,6 +269,6 @@ op = ">"
 b = { country = "US" }
 """)
     assert (
-        claims.openalex_filter(p, p.claims[0].a)
+        formulate.openalex_filter(p, p.claims[0].a)
         == "publication_year:2021-2021,concepts.id:C154945302"
     )

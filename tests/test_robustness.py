@@ -18,18 +18,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from litscan.claims.evaluate import (
+from litscan.claims.evaluate import evaluate
+from litscan.claims.presets import parse_preset
+from litscan.claims.results import Evidence
+from litscan.errors import PresetError
+from litscan.stats import robustness as rb
+from litscan.stats.verdicts import (
     CONTRADICTED,
     INCONCLUSIVE,
     NOT_TESTABLE,
     SUPPORTED,
     VENUE_DEPENDENT,
-    evaluate,
 )
-from litscan.claims.presets import parse_preset
-from litscan.claims.results import Evidence
-from litscan.errors import PresetError
-from litscan.stats import robustness as rb
 
 # --------------------------------------------------------------------------------------------
 # synthetic tables
@@ -560,7 +560,7 @@ def test_crude_is_share_difference_resample_by_resample():
 
 
 def test_strata_key_drops_only_what_the_claim_contrasts():
-    from litscan.claims.evaluate import strata_key
+    from litscan.claims.population import strata_key
 
     works, wc, wl = build(per_year([("V1", 100, {"CN": 50}, False), ("V2", 100, {}, False)]))
     extra = 'v1 = "venue:V1"'

@@ -13,8 +13,8 @@ import pytest
 from fake_openalex import FakeOpenAlex
 
 from litscan import stats as ag
-from litscan.claims.evaluate import decide
 from litscan.cli import main
+from litscan.stats.verdicts import decide
 from litscan.tables.normalize import normalize_works
 
 ROOT = Path(__file__).resolve().parent.parent

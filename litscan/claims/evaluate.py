@@ -30,329 +30,43 @@ from dataclasses import replace
 import polars as pl
 
 from litscan.claims import effects, strata_verdict
+from litscan.claims.counts import _evaluate_counts
+from litscan.claims.population import (
+    CITATION_COVERAGE,
+    _claim_sums,
+    _coverage_ok,
+    _estimate,
+    _few_works,
+    _interval_text,
+    _label_available,
+    _label_rows,
+    _uses_top,
+    _venue_contrast,
+    not_testable,
+    records_population,
+    side_filter,
+    strata_key,
+)
+from litscan.claims.report_tables import _counts_tables, _records_tables
 from litscan.claims.results import ClaimResult, Estimate, Evaluation, Evidence, Robustness
-from litscan.claims.specs import Claim, LabelDef, Preset, Side
+from litscan.claims.specs import Claim, Preset
 from litscan.errors import InputDataError, UsageError
 from litscan.labels import label_error
 from litscan.stats import decisive
 from litscan.stats import heterogeneity as het
 from litscan.stats import robustness as rb
-from litscan.stats.compare import Selection, selection_works
-from litscan.stats.counts import shares_from_counts
-from litscan.stats.shares import country_shares, highly_cited
 from litscan.stats.verdicts import (
-    CONTRADICTED,
-    COUNTS_INTERVAL,
-    INCONCLUSIVE,
-    NOT_TESTABLE,
-    SUPPORTED,
-    VENUE_DEPENDENT,
-    VERDICT_RULE,
     decide,
     min_effect_reason,
 )
-from litscan.tables.filters import and_filters
-
-#: venue-years with a smaller share of works with known citations are left out of top-x sets
-CITATION_COVERAGE = 0.5
-#: resamples of the alternative specifications (the primary uses the preset's ``resamples``)
-SPEC_RESAMPLES = 400
 
 __all__ = [
-    "SUPPORTED",
-    "CONTRADICTED",
-    "INCONCLUSIVE",
-    "VENUE_DEPENDENT",
-    "NOT_TESTABLE",
-    "VERDICT_RULE",
-    "Evidence",
-    "Estimate",
-    "ClaimResult",
-    "Evaluation",
-    "decide",
-    "not_testable",
     "evaluate",
     "evaluate_claim",
-    "side_filter",
-    "openalex_filter",
-    "records_population",
-    "strata_key",
 ]
 
-# --------------------------------------------------------------------------------------------
-# OpenAlex filters (live mode and "what would make it testable")
-# --------------------------------------------------------------------------------------------
-
-_LIVE_LABEL_FILTER = {
-    "concept": "concepts.id:{v}",
-    "subfield": "primary_topic.subfield.id:{v}",
-    "field": "primary_topic.field.id:{v}",
-    "topic": "primary_topic.id:{v}",
-}
-
-
-def label_filter(label: LabelDef) -> str | None:
-    """The OpenAlex filter selecting a label, or None for labels OpenAlex does not have."""
-    tpl = _LIVE_LABEL_FILTER.get(label.kind)
-    return tpl.format(v=label.value) if tpl else None
-
-
-def openalex_filter(preset: Preset, side: Side | None = None, *, year: int | None = None) -> str:
-    """The OpenAlex ``filter=`` for the preset population (and a side's label and years)."""
-    parts: list[str] = []
-    if preset.live.filter:
-        parts.append(preset.live.filter)
-    years = preset.population.years
-    if side is not None and side.years:
-        years = side.years
-    if year is not None:
-        parts.append(f"publication_year:{year}")
-    else:
-        parts.append(f"publication_year:{years[0]}-{years[1]}")
-    if preset.population.types:
-        parts.append("type:" + "|".join(preset.population.types))
-    scope = preset.population.ai_scope
-    if scope is not None and label_filter(scope):
-        parts.append(label_filter(scope))
-    if side is not None and side.label:
-        lf = label_filter(preset.labels[side.label])
-        if lf:
-            parts.append(lf)
-    return and_filters(*parts)
-
-
-def live_command(preset: Preset, claim: Claim) -> str:
-    side = claim.a
-    f = openalex_filter(preset, side)
-    return (
-        f'`litscan counts --filter "{f}" --group-by authorships.countries` (output level, '
-        f'whole counting), or set source = "live" in {preset.path} and run '
-        f"`OPENALEX_API_KEY=… litscan run {preset.path}`"
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# records path
-# --------------------------------------------------------------------------------------------
-
-
-def _label_rows(evidence: Evidence, label: LabelDef) -> pl.DataFrame | None:
-    """work_labels rows (work_id, label=<name>, flag) for one preset label, or None if absent."""
-    w = evidence.works
-    if label.kind == "venue_field" and w is not None and "venue_field" in w.columns:
-        ids = w.filter(pl.col("venue_field") == label.value).select(pl.col("id").alias("work_id"))
-    elif label.kind == "venue" and w is not None and "source" in w.columns:
-        ids = w.filter(pl.col("source") == label.value).select(pl.col("id").alias("work_id"))
-    elif evidence.work_labels is not None and label.kind in evidence.label_kinds:
-        ids = evidence.work_labels.filter((pl.col("label") == label.spec) & pl.col("flag")).select(
-            "work_id"
-        )
-    else:
-        return None
-    return ids.unique().with_columns(pl.lit(label.name).alias("label"), pl.lit(True).alias("flag"))
-
-
-def _label_available(evidence: Evidence, label: LabelDef) -> str | None:
-    """None if the records can answer ``label``, else the reason."""
-    if label.kind == "venue" and evidence.source == "tables":
-        # a tables folder names each work's venue/journal in works.source
-        if "source" in evidence.works.columns:
-            return None
-        return f"label {label.name} ({label.spec}) needs a works.source column"
-    if label.kind in ("venue_field", "venue"):
-        if (
-            evidence.works is None
-            or "venue_field" not in evidence.works.columns
-            or evidence.works.get_column("venue_field").null_count() == evidence.works.height
-        ):
-            return f"label {label.name} ({label.spec}) needs the top-venue papers"
-        return None
-    if label.kind not in evidence.label_kinds:
-        why = evidence.unavailable.get(label.kind)
-        return why or (f"label {label.name} ({label.spec}) is not available in {evidence.name}")
-    return None
-
-
-def records_population(preset: Preset, evidence: Evidence) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The works and work_countries of the preset population (years, venues, AI scope)."""
-    w = evidence.works
-    y0, y1 = preset.population.years
-    w = w.filter(pl.col("year").is_between(y0, y1))
-    if preset.population.venues and "source" in w.columns:
-        w = w.filter(pl.col("source").is_in(list(preset.population.venues)))
-    scope = preset.population.ai_scope
-    if scope is not None:
-        rows = _label_rows(evidence, scope)
-        if rows is not None:
-            w = w.join(rows.select(pl.col("work_id").alias("id")), on="id", how="semi")
-    wc = evidence.work_countries.join(
-        w.select(pl.col("id").alias("work_id")), on="work_id", how="semi"
-    )
-    return w, wc
-
-
-def side_filter(side: Side) -> pl.Expr | None:
-    """Polars expression over works columns (+ ``label``) selecting a side's works."""
-    conds: list[pl.Expr] = []
-    if side.years:
-        conds.append(pl.col("year").is_between(side.years[0], side.years[1]))
-    if side.venues:
-        conds.append(pl.col("source").is_in(list(side.venues)))
-    if side.label:
-        conds.append(pl.col("label") == side.label)
-    if not conds:
-        return None
-    expr = conds[0]
-    for c in conds[1:]:
-        expr = expr & c
-    return expr
-
-
-def _nan() -> float:
-    return float("nan")
-
-
-def _uses_top(claim: Claim) -> bool:
-    return claim.a.top or claim.b.top
-
-
-def not_testable(
-    preset: Preset,
-    claim: Claim,
-    evidence: str,
-    reason: str,
-    caveats: tuple[str, ...] = (),
-    robustness: Robustness | None = None,
-    to_test: str | None = None,
-) -> ClaimResult:
-    """A claim the data cannot answer: the reason, and what would test it (default: the live
-    command)."""
-    return ClaimResult(
-        claim=claim,
-        description_a=claim.a.describe(preset.labels, preset.highly_cited.top),
-        description_b=claim.b.describe(preset.labels, preset.highly_cited.top),
-        verdict=NOT_TESTABLE,
-        primary=None,
-        evidence=evidence,
-        reason=reason,
-        caveats=caveats,
-        to_test=live_command(preset, claim) if to_test is None else to_test,
-        robustness=robustness or Robustness.absent(reason),
-    )
-
-
-def _venue_contrast(preset: Preset, claim: Claim) -> bool:
-    """Side A selects venues (a venue label B does not share, or other venues than B): venues
-    are then the contrast of the claim, not strata."""
-    a, b = claim.a, claim.b
-    if b.is_constant:
-        return False
-    venue_label = (
-        bool(a.label)
-        and a.label != b.label
-        and preset.labels[a.label].kind in ("venue", "venue_field")
-    )
-    return venue_label or tuple(a.venues) != tuple(b.venues)
-
-
-def strata_key(preset: Preset, claim: Claim, works: pl.DataFrame) -> tuple[list[str], list[str]]:
-    """(the stratum key that standardises ``claim``, notes on what was dropped and why).
-
-    The preset's ``[strata] by`` minus the columns the works lack and minus what the claim itself
-    contrasts: ``year`` when the sides cover different years (before/after), ``source`` when side
-    A selects venues (a venue label B does not share, or other venues than B)."""
-    notes: list[str] = []
-    by = [k for k in preset.strata.by if k in works.columns]
-    for k in preset.strata.by:
-        if k not in works.columns:
-            notes.append(f"the works have no {k!r} column, so {k} is not a stratum")
-    a, b = claim.a, claim.b
-    if b.is_constant:
-        return by, notes
-    pop = preset.population.years
-    if "year" in by and (a.years or pop) != (b.years or pop):
-        by.remove("year")
-        notes.append(
-            "the sides cover different years, so years are the contrast, not strata: each venue "
-            "is compared across the two periods with the same weights, and only venues with works "
-            "in both periods enter"
-        )
-    if "source" in by and _venue_contrast(preset, claim):
-        by.remove("source")
-        notes.append("side A selects venues, so venues are the contrast, not strata")
-    return by, notes
-
-
-def _coverage_ok(base: dict) -> tuple[pl.DataFrame, list[tuple]]:
-    """The works whose venue-year has at least 50 % citation coverage (for top-x sets)."""
-    if "works_top" not in base:
-        works = base["works"]
-        low: list[tuple] = []
-        if "source" in works.columns and "cited_by_count" in works.columns:
-            _, low = rb.citation_coverage(base["coverage"], CITATION_COVERAGE)
-        if low:
-            bad = pl.DataFrame(low, schema={"source": pl.Utf8, "year": works.schema["year"]},
-                               orient="row")  # fmt: skip
-            works = works.join(bad, on=["source", "year"], how="anti", nulls_equal=True)
-        base["works_top"], base["low_citation"] = works, low
-    return base["works_top"], base["low_citation"]
-
-
-def _resampler(preset: Preset, base: dict) -> rb.Resampler:
-    key = ("resampler", preset.resamples, preset.seed)
-    if key not in base:
-        base[key] = rb.Resampler(base["works"].get_column("id"), preset.resamples, preset.seed)
-    return base[key]
-
-
-def _claim_sums(preset: Preset, claim: Claim, base: dict, top: float | None) -> rb.StrataSums:
-    works, wc, labels = base["works"], base["wc"], base["labels"]
-    subset = None
-    if top is not None:
-        if top not in base["top_sets"]:
-            ranked, _ = _coverage_ok(base)
-            base["top_sets"][top] = highly_cited(ranked, top=top, within=preset.highly_cited.within)
-        subset = base["top_sets"][top]
-    keys = [k for k in rb.STRATA_KEYS if k in works.columns]
-
-    def rows(side: Side) -> pl.DataFrame:
-        sel = Selection(side.country, side_filter(side), subset if side.top else None)
-        return selection_works(wc, sel, works=works, work_labels=labels, columns=keys)
-
-    a = rows(claim.a)
-    b = None if claim.b.is_constant else rows(claim.b)
-    return rb.strata_sums(
-        a, b, keys=keys, resampler=_resampler(preset, base), constant=claim.b.value
-    )
-
-
-def _estimate(c: rb.Comparison, top: float | None, verdict: str, interval: str) -> Estimate:
-    return Estimate(
-        c.counting, top, c.share_a, c.lo_a, c.hi_a, c.share_b, c.lo_b, c.hi_b, c.diff, c.lo,
-        c.hi, c.k_a, c.n_a, c.k_b, c.n_b, verdict, interval, verdict == NOT_TESTABLE,
-    )  # fmt: skip
-
-
-def _pts(x: float) -> str:
-    return f"{x * 100:+.1f}"
-
-
-def _few_works(preset: Preset, c: rb.Comparison, constant: bool) -> str:
-    side_b = "" if constant else f", B: {c.n_b} works"
-    return (
-        f"too few works: a side has fewer than {preset.min_works} works in the strata both sides "
-        f"share (A: {c.n_a} works{side_b}; pooled A: {c.crude_n_a}"
-        + ("" if constant else f", B: {c.crude_n_b}")
-        + ")"
-    )
-
-
-def _interval_text(preset: Preset, by: Sequence[str], n: int) -> str:
-    strata = " × ".join(by) if by else "no strata (pooled)"
-    return (
-        f"stratified paired Poisson bootstrap ({strata}; weights = side A's distribution over "
-        f"the shared strata), {n} resamples, 95 % percentile interval"
-    )
+#: resamples of the alternative specifications (the primary uses the preset's ``resamples``)
+SPEC_RESAMPLES = 400
 
 
 def _robustness(
@@ -541,8 +255,9 @@ def _evaluate_records(preset: Preset, claim: Claim, ev: Evidence, base: dict) ->
                 continue
             c = rb.compare(sums_by_top[t], cnt, by=by, n_reps=n_reps)
             sens.append(
-                _estimate(c, t, rb.spec_verdict(c, claim.op, preset.min_works, constant, me),
-                          sens_text)
+                _estimate(
+                    c, t, rb.spec_verdict(c, claim.op, preset.min_works, constant, me), sens_text
+                )
             )
     per_year: list[tuple[int, Estimate]] = []
     yr = S.column("year")
@@ -589,145 +304,6 @@ def _label_error(
         )
     except (InputDataError, UsageError) as exc:
         return {"error": str(exc)}
-
-
-# --------------------------------------------------------------------------------------------
-# counts path
-# --------------------------------------------------------------------------------------------
-
-
-def _counts_share(
-    counts: pl.DataFrame,
-    side: Side,
-    preset: Preset,
-    year: int | None = None,
-    totals: pl.DataFrame | None = None,
-) -> tuple[float, float, int, int]:
-    """(share, se, country works, denominator) of a side in an aggregate count table; with
-    ``totals`` (works per label and year) the denominator is the number of works."""
-    c = counts
-    spec = None
-    if side.label:
-        spec = preset.labels[side.label].spec
-    elif preset.population.ai_scope is not None:
-        spec = preset.population.ai_scope.spec
-    if spec is not None:
-        c = c.filter(pl.col("label") == spec)
-    y0, y1 = side.years or preset.population.years
-    if year is not None:
-        y0 = y1 = year
-    c = c.filter(pl.col("year").is_between(y0, y1) & pl.col("country_code").is_not_null())
-    if c.height == 0:
-        return _nan(), _nan(), 0, 0
-    t = None
-    if totals is not None:
-        t = totals.filter(pl.col("year").is_between(y0, y1))
-        t = t.filter(pl.col("label") == spec) if spec is not None else t
-        t = t.select("works")
-    sh = shares_from_counts(c, by=("country",), totals=t, min_works=preset.min_works)
-    total = int(sh.get_column("n_total")[0])
-    row = sh.filter(pl.col("country_code") == side.country)
-    k = int(row.get_column("n_works")[0]) if row.height else 0
-    p = k / total if total else _nan()
-    se = math.sqrt(p * (1 - p) / total) if total else _nan()
-    return p, se, k, total
-
-
-def _counts_estimate(
-    preset: Preset,
-    claim: Claim,
-    counts: pl.DataFrame,
-    year: int | None = None,
-    totals: pl.DataFrame | None = None,
-) -> Estimate:
-    pa, sa, ka, ta = _counts_share(counts, claim.a, preset, year, totals)
-    if claim.b.is_constant:
-        pb, sb, kb, tb = claim.b.value, 0.0, 0, 0
-    else:
-        pb, sb, kb, tb = _counts_share(counts, claim.b, preset, year, totals)
-    z = 1.959963984540054
-    d = pa - pb
-    se = math.sqrt(sa**2 + sb**2)
-    lo, hi = d - z * se, d + z * se
-    low = (
-        ta < preset.min_works
-        or ka < preset.min_works
-        or (not claim.b.is_constant and (tb < preset.min_works or kb < preset.min_works))
-    )
-    me, _ = effects.min_effect(preset, claim)
-    verdict = NOT_TESTABLE if low else decide(claim.op, lo, hi, me, d)
-    return Estimate(
-        "whole",
-        None,
-        pa,
-        pa - z * sa,
-        pa + z * sa,
-        pb,
-        pb - z * sb,
-        pb + z * sb,
-        d,
-        lo,
-        hi,
-        ka,
-        ta,
-        kb,
-        tb,
-        verdict,
-        COUNTS_INTERVAL,
-        low,
-    )
-
-
-def _evaluate_counts(preset: Preset, claim: Claim, ev: Evidence) -> ClaimResult:
-    desc_a = claim.a.describe(preset.labels, preset.highly_cited.top)
-    desc_b = claim.b.describe(preset.labels, preset.highly_cited.top)
-    common = dict(claim=claim, description_a=desc_a, description_b=desc_b, evidence=ev.name)
-    counts = ev.counts
-    have = set(counts.get_column("label").unique().to_list()) if counts is not None else set()
-    if ev.totals is not None:  # a label queried with no work of a known country has a total only
-        have |= set(ev.totals.get_column("label").unique().to_list())
-    needed = [preset.labels[s.label] for s in (claim.a, claim.b) if s.label]
-    if not needed and preset.population.ai_scope is not None:
-        needed = [preset.population.ai_scope]
-    for lab in needed:
-        if lab.spec not in have:
-            reason = f"label {lab.name} ({lab.spec}) is not in {ev.name}"
-            return not_testable(preset, claim, ev.name, reason, (ev.caveat,))
-    primary = _counts_estimate(preset, claim, counts, totals=ev.totals)
-    y0, y1 = claim.a.years or preset.population.years
-    years = [(y, _counts_estimate(preset, claim, counts, y, totals=ev.totals))
-             for y in range(y0, y1 + 1)]  # fmt: skip
-    years = [(y, e) for y, e in years if e.n_total_a]
-    per_year = tuple(years) if claim.per_year else ()
-    rob, final, reason = strata_verdict.counts_robustness(preset, claim, primary, years)
-    if primary.verdict == NOT_TESTABLE:
-        reason = (
-            f"too few works: fewer than {preset.min_works} on a side (A: {primary.n_a} "
-            f"of {primary.n_total_a}; B: {primary.n_b} of {primary.n_total_b}) or the "
-            "years are not in the table"
-        )
-    me, _ = effects.min_effect(preset, claim)
-    reason = reason or min_effect_reason(primary.verdict, primary.diff, primary.lo, primary.hi, me)
-    caveats = (
-        ev.caveat,
-        "whole counting only (aggregate counts cannot be fractionalised)",
-        "share denominator = works with at least one known country (a work with several "
-        "countries counts once for each)"
-        if ev.totals is not None
-        else "share denominator = sum of the country counts in the table (a work with several "
-        "countries counts once per country)",
-        COUNTS_INTERVAL,
-    )
-    return ClaimResult(
-        **common,
-        verdict=final,
-        primary=primary,
-        per_year=per_year,
-        reason=reason,
-        caveats=caveats,
-        to_test=live_command(preset, claim) if final == NOT_TESTABLE else "",
-        robustness=rob,
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -823,125 +399,3 @@ def evaluate(
     return Evaluation(
         preset=preset, results=results, evidence=dict(evidence), tables=tables, notes=tuple(notes)
     )
-
-
-def _records_tables(preset: Preset, base: dict) -> dict[str, pl.DataFrame]:
-    """Descriptive tables for the report and figures (shares by year, highly-cited shares)."""
-    works, wc, labels = base["works"], base["wc"], base["labels"]
-    out: dict[str, pl.DataFrame] = {}
-    if works.height == 0:
-        return out
-    countries = list(preset.countries)
-    n_res = min(preset.resamples, 200)
-    out["examples"] = _examples(works, wc, labels)
-    cov = base["coverage"]
-    if cov.height:
-        out["coverage"] = cov
-    panel_works = works
-    if "source" in works.columns and cov.height:
-        venues, (p0, p1) = rb.venue_panel(cov)
-        if venues:
-            panel_works = works.filter(
-                pl.col("source").is_in(venues) & pl.col("year").is_between(p0, p1)
-            )
-            out["venue_panel"] = pl.DataFrame(
-                {
-                    "source": venues,
-                    "first_year": [p0] * len(venues),
-                    "last_year": [p1] * len(venues),
-                }
-            )
-    try:
-        by_year = country_shares(
-            wc,
-            works=panel_works,
-            by=("year", "country"),
-            counting="both",
-            n_resamples=n_res,
-            seed=preset.seed,
-            min_works=preset.min_works,
-        )
-        out["shares_by_year"] = by_year.filter(pl.col("country_code").is_in(countries))
-    except (InputDataError, UsageError):
-        pass
-    try:
-        top = base["top_sets"].get(preset.highly_cited.top)
-        if top is None:
-            top = highly_cited(
-                works, top=preset.highly_cited.top, within=preset.highly_cited.within
-            )
-        overall = country_shares(
-            wc,
-            works=works,
-            subset=top,
-            counting="both",
-            n_resamples=n_res,
-            seed=preset.seed,
-            min_works=preset.min_works,
-        ).with_columns(pl.lit("all").alias("label"))
-        frames = [overall]
-        if labels is not None and labels.height:
-            frames.append(
-                country_shares(
-                    wc,
-                    works=works,
-                    work_labels=labels,
-                    by=("label", "country"),
-                    subset=top,
-                    counting="both",
-                    n_resamples=n_res,
-                    seed=preset.seed,
-                    min_works=preset.min_works,
-                )
-            )
-        hc = pl.concat([f.select(overall.columns) for f in frames], how="vertical_relaxed")
-        out["highly_cited_shares"] = hc.filter(pl.col("country_code").is_in(countries))
-    except (InputDataError, UsageError):
-        pass
-    return out
-
-
-def _examples(
-    works: pl.DataFrame, wc: pl.DataFrame, labels: pl.DataFrame | None, n: int = 5
-) -> pl.DataFrame:
-    """The ``n`` most cited works per label (and overall), to let readers check the labels."""
-    cols = ["id", "title", "source", "year", "cited_by_count"]
-    cols = [c for c in cols if c in works.columns]
-    countries = (
-        wc.filter(pl.col("country_code").is_not_null())
-        .group_by("work_id")
-        .agg(pl.col("country_code").sort().str.join(" ").alias("countries"))
-    )
-    w = works.select(cols).join(countries, left_on="id", right_on="work_id", how="left")
-    frames = [
-        w.sort("cited_by_count", descending=True, nulls_last=True)
-        .head(n)
-        .with_columns(pl.lit("all").alias("label"))
-    ]
-    if labels is not None:
-        for lab in sorted(set(labels.get_column("label").to_list())):
-            ids = labels.filter(pl.col("label") == lab).select(pl.col("work_id").alias("id"))
-            frames.append(
-                w.join(ids, on="id", how="semi")
-                .sort("cited_by_count", descending=True, nulls_last=True)
-                .head(n)
-                .with_columns(pl.lit(lab).alias("label"))
-            )
-    return pl.concat(frames, how="vertical_relaxed")
-
-
-def _counts_tables(preset: Preset, ev: Evidence) -> dict[str, pl.DataFrame]:
-    c = ev.counts.filter(pl.col("country_code").is_not_null())
-    y0, y1 = preset.population.years
-    c = c.filter(pl.col("year").is_between(y0, y1))
-    specs = {lab.spec: name for name, lab in preset.labels.items()}
-    if preset.population.ai_scope is not None:
-        specs.setdefault(preset.population.ai_scope.spec, preset.population.ai_scope.name)
-    c = c.filter(pl.col("label").is_in(list(specs)))
-    if c.height == 0:
-        return {}
-    sh = shares_from_counts(c, by=("label", "year", "country"), min_works=preset.min_works)
-    sh = sh.filter(pl.col("country_code").is_in(list(preset.countries))).with_columns(
-        pl.col("label").replace(specs).alias("label_name")
-    )
-    return {"counts_shares_by_year": sh}

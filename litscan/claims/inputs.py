@@ -107,7 +107,7 @@ def _from_tables(t: Any, source: str) -> dict[str, pl.DataFrame | None]:
 
 
 def _from_run(res: Any, source: str) -> dict[str, pl.DataFrame | None]:
-    from litscan.claims.evaluate import records_population
+    from litscan.claims.population import records_population
 
     ev = res.evaluation.evidence.get("records")
     if ev is None or ev.works is None:

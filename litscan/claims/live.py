@@ -22,6 +22,7 @@ from dataclasses import replace
 
 from litscan.claims import evaluate as claims
 from litscan.claims import plan
+from litscan.claims.population import not_testable
 from litscan.claims.results import ClaimResult, Estimate, Evaluation, Evidence
 from litscan.claims.specs import Claim, LabelDef, Preset, Side
 from litscan.stats.verdicts import NOT_TESTABLE
@@ -162,7 +163,7 @@ def _merge(
 
 
 def _unavailable(preset: Preset, claim: Claim, reason: str) -> ClaimResult:
-    return claims.not_testable(
+    return not_testable(
         preset,
         claim,
         "OpenAlex (live formulation)",
