@@ -29,7 +29,7 @@ from dataclasses import replace
 
 import polars as pl
 
-from litscan.claims import effects, strata_verdict
+from litscan.claims import effects, label_specs, strata_verdict
 from litscan.claims.presets import Claim, LabelDef, Preset, Side
 from litscan.claims.results import ClaimResult, Estimate, Evaluation, Evidence, Robustness
 from litscan.errors import InputDataError, UsageError
@@ -364,6 +364,7 @@ def _robustness(
     prim: rb.Comparison,
     verdict: str,
     min_effect: float = 0.0,
+    label_grid: Sequence[rb.Spec] = (),
 ) -> tuple[Robustness, str, str]:
     """(robustness, final verdict, reason) for a testable primary estimate."""
     S = sums_by_top[top]
@@ -398,6 +399,7 @@ def _robustness(
     )
     if ven:
         specs += het.equal_venue_specs(sums_by_top, preset.counting.report, **grid)
+    specs += label_grid  # label models as specifications (litscan.claims.label_specs)
     grid_notes = []
     if skip_v or skip_y:
         grid_notes.append(
@@ -527,8 +529,15 @@ def _evaluate_records(preset: Preset, claim: Claim, ev: Evidence, base: dict) ->
     me, _ = effects.min_effect(preset, claim)
     verdict = decide(claim.op, prim.lo, prim.hi, me, prim.diff)
     primary = _estimate(prim, top, verdict, interval)
-    rob, final, reason = _robustness(preset, claim, sums_by_top, top, by, prim, verdict, me)
+    n_spec = min(preset.resamples, SPEC_RESAMPLES) if preset.resamples else None
+    ls = label_specs.claim_label_specs(preset, claim, ev.source, base,
+                                       lambda b, t: _claim_sums(preset, claim, b, t), tops, top,
+                                       by, prim, verdict, me, n_spec)  # fmt: skip
+    rob, final, reason = _robustness(
+        preset, claim, sums_by_top, top, by, prim, verdict, me, ls.grid
+    )
     reason = reason or min_effect_reason(verdict, prim.diff, prim.lo, prim.hi, me)
+    reason, rob = label_specs.annotate(reason, rob, ls, verdict)
     rob = replace(rob, excluded=tuple(excluded), notes=(*notes, *rob.notes))
     n_reps = min(preset.resamples, SPEC_RESAMPLES) if preset.resamples else None
     sens_text = _interval_text(preset, by, n_reps or 0)
@@ -564,6 +573,7 @@ def _evaluate_records(preset: Preset, claim: Claim, ev: Evidence, base: dict) ->
         to_test="",
         robustness=rob,
         label_error=_label_error(preset, claim, base, top, primary),
+        label_specs=ls.entries,
     )
 
 

@@ -243,6 +243,10 @@ class ClaimResult:
     #: the verdict recomputed with a task label corrected for its audited error
     #: (:func:`litscan.labels.label_error.records_claim_row`); None when no side rests on an audited label
     label_error: Mapping[str, Any] | None = None
+    #: the claim under each task-label specification (:mod:`litscan.claims.label_specs`): the
+    #: shipped model first (= the headline estimate), then the audited alternatives; () when no
+    #: side rests on a task label with alternatives
+    label_specs: tuple[Mapping[str, Any], ...] = ()
     #: the smallest difference worth a verdict (fraction, like ``diff``) and where it comes from
     min_effect: float | None = None
     min_effect_basis: str = ""
@@ -291,6 +295,7 @@ class ClaimResult:
                 self.robustness or Robustness.absent(self.reason or "no record-level estimate")
             ).as_dict(),
             "label_error": dict(self.label_error) if self.label_error else None,
+            "label_specs": [_clean(dict(e)) for e in self.label_specs],
             "coverage": _clean(dict(self.coverage)) if self.coverage else None,
         }
 

@@ -555,11 +555,15 @@ class Spec:
     #: how strata are weighted: ``side A`` (side A's distribution, the primary) or
     #: ``equal per venue`` (every venue with enough works counts the same)
     weighting: str = "side A"
+    #: the task-label specification (:mod:`litscan.claims.label_specs`); None = the shipped
+    #: labels (then left out of :meth:`as_dict`)
+    label_spec: str | None = None
 
     def as_dict(self) -> dict:
         return {
             k: (None if isinstance(v, float) and math.isnan(v) else v)
             for k, v in self.__dict__.items()
+            if not (k == "label_spec" and v is None)
         }
 
 
