@@ -572,13 +572,19 @@ def _evaluate_records(preset: Preset, claim: Claim, ev: Evidence, base: dict) ->
         caveats=tuple(caveats),
         to_test="",
         robustness=rob,
-        label_error=_label_error(preset, claim, base, top, primary),
+        label_error=_label_error(preset, claim, base, top, primary, by, prim),
         label_specs=ls.entries,
     )
 
 
 def _label_error(
-    preset: Preset, claim: Claim, base: dict, top: float | None, primary: Estimate
+    preset: Preset,
+    claim: Claim,
+    base: dict,
+    top: float | None,
+    primary: Estimate,
+    by: Sequence[str] | None = None,
+    prim: rb.Comparison | None = None,
 ) -> dict | None:
     """The claim's label-error row (:mod:`litscan.labels.label_error`), None without an audited label."""
     try:
@@ -596,6 +602,8 @@ def _label_error(
             verdict=primary.verdict,
             estimate=primary.diff,
             min_effect=effects.min_effect(preset, claim)[0],
+            by=by,
+            comparison=prim,
         )
     except (InputDataError, UsageError) as exc:
         return {"error": str(exc)}

@@ -336,18 +336,20 @@ CLAIMS_FRAME_SCHEMA = {
 
 
 def _label_error_cell(row: Mapping[str, Any] | None) -> str | None:
-    """``survives`` / ``does not survive`` (the label-error row), null without one."""
-    if not row or row.get("survives") is None:
+    """``agrees`` / ``disagrees``: does the label-corrected verdict agree with the headline's
+    (the label-error row), null without one."""
+    agrees = None if not row else row.get("agrees", row.get("survives"))
+    if agrees is None:
         return None
-    return "survives" if row["survives"] else "does not survive"
+    return "agrees" if agrees else "disagrees"
 
 
 def claims_frame(results: Sequence[ClaimResult]) -> pl.DataFrame:
     """One row per claim: ``id, text, op, diff, lo, hi, verdict, counting`` (primary estimate;
     null ``diff`` for claims not testable on this data), then the robustness summary:
     ``crude_diff``, ``std_diff/std_lo/std_hi`` (standardised), ``i2``, ``agreement``, ``fragile``
-    and ``robustness`` (one line), ``label_error`` (whether the verdict survives its task
-    label's audited error), ``verdict_text`` (the verdict with named exceptions, "supported;
+    and ``robustness`` (one line), ``label_error`` (whether the verdict corrected for its task
+    label's audited error agrees with the headline), ``verdict_text`` (the verdict with named exceptions, "supported;
     IROS against") and ``min_effect`` (the smallest difference worth a verdict, a fraction),
     null where not computed."""
     rows = []

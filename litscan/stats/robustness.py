@@ -341,6 +341,10 @@ class Comparison:
     only_a: tuple[str, ...]  # strata with works on side A only (left out)
     only_b: tuple[str, ...]
     reps: np.ndarray | None = field(default=None, repr=False, compare=False)
+    #: replicates of the standardised side shares (A, B), for corrections that act on one side
+    #: (:mod:`litscan.labels.label_error_strata`); None without resamples
+    reps_a: np.ndarray | None = field(default=None, repr=False, compare=False)
+    reps_b: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_strata(self) -> int:
@@ -428,7 +432,7 @@ def compare(
         crude_diff=cd, crude_lo=clo, crude_hi=chi, crude_a=ca, crude_b=cb,
         crude_n_a=int(n_a_g.sum()), crude_n_b=int(n_b_g.sum()),
         weights=tuple(zip(glabels[common].tolist(), w[common].tolist(), strict=True)),
-        only_a=only_a, only_b=only_b, reps=reps_d,
+        only_a=only_a, only_b=only_b, reps=reps_d, reps_a=reps_a, reps_b=reps_b,
     )  # fmt: skip
 
 
