@@ -168,3 +168,24 @@ def test_real_claims_one_entry_per_spec_shipped_equals_headline(face_lead):
         for e in r.label_specs[1:]:
             assert e["same_as_shipped"] == (e["spec"] == "round2"
                                             and r.claim.id == "cn-leads-face-recognition")  # fmt: skip
+
+
+def test_shipped_cset_flags_match_todays_term_rule():
+    """The stored ``cset_terms`` flags are what today's term lists give (a drift guard: an edited
+    term list must come with a rebuilt file); checked on 600 CV-venue papers."""
+    import copy
+
+    from litscan.labels import inference
+    from litscan.tables import datasets
+
+    works = datasets.load_venue_papers(with_countries_only=True).works
+    cv = works.filter(pl.col("venue_field") == "CV").sort("id").head(600)
+    model = copy.copy(inference.load_model())
+    model.meta_ = {k: v for k, v in model.meta_.items() if k != "tasks"}
+    pred = inference.predict(cv.select("id", "title", "abstract"), model=model)
+    stored = label_specs.load_specs().filter(pl.col("spec") == "cset_terms")
+    for lab in ("surveillance", "face_recognition"):
+        want = set(pred.filter(pl.col(lab) == 1)["id"].to_list())
+        got = set(stored.filter(pl.col("label") == f"classifier:{lab}")["work_id"].to_list())
+        assert want, lab  # the sample has flagged papers, so the comparison can fail
+        assert got & set(cv["id"].to_list()) == want, lab
