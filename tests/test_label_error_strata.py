@@ -164,3 +164,11 @@ def test_corrected_text_states_verdict_and_agreement():
     assert text.startswith("corrected: supported, +12.0 [+3.0, +23.3]; disagrees")
     assert "inconclusive, supported" in text
     assert le.survives_cell({**row, "corrected_text": text}) == text
+
+
+def test_row_names_its_audit_and_counting():
+    r = run('a = { country = "CN", label = "surveillance" }\nop = ">"\nb = { country = "CN" }')
+    row = r.label_error
+    assert row["counting"] == r.primary.counting
+    assert "audit3_sheet.csv" in row["source"]
+    assert "(surveillance;" in le.describe(row)

@@ -271,11 +271,12 @@ def records_claim_row(
     if by is not None and comparison is not None:
         from litscan.labels.label_error_strata import strata_claim_row
 
-        return strata_claim_row(
+        row = strata_claim_row(
             claim, quality, label_specs, works, work_countries, work_labels,
             side_where=side_where, counting=counting, subset=subset, by=by,
             comparison=comparison, verdict=verdict, min_effect=min_effect,
         )  # fmt: skip
+        return {**row, "counting": counting, "source": next(iter(quality.values())).source}
 
     def shares(s) -> SideShares:
         if s.is_constant:
