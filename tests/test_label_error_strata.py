@@ -172,3 +172,17 @@ def test_row_names_its_audit_and_counting():
     assert row["counting"] == r.primary.counting
     assert "audit3_sheet.csv" in row["source"]
     assert "(surveillance;" in le.describe(row)
+
+
+def test_recall_by_country_diagnostic_runs_on_the_shipped_audits():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "recall_by_country.py"
+    spec = importlib.util.spec_from_file_location("recall_by_country", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    rows = mod.recall_by_country("surveillance", "audit3_sheet.csv")
+    assert [r["country"] for r in rows] == ["CN", "US"]
+    for r in rows:
+        assert r["positives"] > 10 and 0.0 < r["recall_weighted"] <= 1.0

@@ -25,7 +25,8 @@ is left uncorrected (listed in ``uncorrected``).
 
 Recall: with country-independent recall, misses do not change a country's share, so recall
 cancels. No shipped audit measures recall by country (the sheets sample too few positives per
-country), so that equal-recall assumption is stated in every row (:data:`RECALL_ASSUMPTION`).
+country), so that equal-recall assumption is stated in every row (:data:`RECALL_ASSUMPTION`);
+``scripts/recall_by_country.py`` is a diagnostic of it.
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ __all__ = [
 ]
 
 RECALL_ASSUMPTION = (
-    "recall is assumed equal across countries (no shipped audit measures recall by country), "
-    "so missed papers have the country mix of the flagged true ones and recall cancels"
+    "recall is assumed equal across countries (no shipped audit measures recall by country; "
+    "docs/aggregation.md reports a diagnostic that doubts it for surveillance), so missed "
+    "papers have the country mix of the flagged true ones and recall cancels"
 )
 
 
