@@ -92,9 +92,10 @@ def load_specs() -> pl.DataFrame:
     wrong = {c: str(frame.schema.get(c)) for c, t in _COLUMNS.items() if frame.schema.get(c) != t}
     unknown = sorted(set(frame["spec"].unique()) - set(SPECS)) if "spec" in frame.columns else []
     if wrong or unknown:
+        found = f"columns {wrong}" if wrong else f"unknown specs {unknown}"
         raise InputDataError(
-            f"litscan/{SPECS_FILE}: expected columns {dict((c, str(t)) for c, t in _COLUMNS.items())}"
-            f" and specs {sorted(SPECS)}; found {wrong or ''}{' specs ' + str(unknown) if unknown else ''}",
+            f"litscan/{SPECS_FILE}: expected columns work_id, label, spec (strings) and flag "
+            f"(boolean), specs among {sorted(SPECS)}; found {found}",
             hint="rebuild it with `python scripts/build_label_specs.py`",
         )
     return frame.filter(pl.col("flag"))
