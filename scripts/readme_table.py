@@ -58,7 +58,11 @@ def _label_error(c: dict) -> str:
     le = c.get("label_error")
     if not le or le.get("estimate_corrected") is None:
         return "–"
-    word = "agrees" if le.get("survives") else "disagrees"
+    if le.get("corrected_text"):
+        return le["corrected_text"].split("; ")[0] + (
+            " (agrees)" if le.get("agrees") else " (disagrees)"
+        )
+    word = "agrees" if le.get("agrees", le.get("survives")) else "disagrees"
     corrected = le.get("verdict_corrected") or "?"
     return (
         f"corrected: {corrected}, {_pts(le['estimate_corrected'])} "

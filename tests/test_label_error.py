@@ -241,10 +241,13 @@ def test_describe_and_cell():
     q = le.LabelQuality("surveillance", 0.8, 0.7, 0.9)
     row = le.label_error(a, b, ">", {"surveillance": q}, lo=0.05, hi=0.15, verdict="supported")
     text = le.describe(row)
-    assert "surveillance precision 0.80 [0.70, 0.90]" in text and "survives" in text
-    assert le.survives_cell(row) == "survives" and le.survives_cell(None) == "-"
+    assert "surveillance precision 0.80 [0.70, 0.90]" in text
+    assert "the corrected verdict agrees with the headline (supported)" in text
+    assert le.survives_cell(row) == "agrees" and le.survives_cell(None) == "-"
     bad = le.label_error(a, b, ">", {"surveillance": q}, lo=-0.01, hi=0.15, verdict="supported")
-    assert le.survives_cell(bad) == "does not survive" and "does NOT survive" in le.describe(bad)
+    assert bad["agrees"] is False and bad["survives"] is False
+    assert le.survives_cell(bad) == "disagrees"
+    assert "the corrected verdict disagrees with the headline" in le.describe(bad)
     assert le.describe(None) == ""
 
 
@@ -263,7 +266,8 @@ def test_claims_carry_a_label_error_row_into_result_frame_and_report():
     row = r.label_error
     away = (row["share_a"] - row["background_a"]) - (row["share_b"] - row["background_b"])
     assert row["direction"] == ("larger" if away > 0 else "smaller")
-    assert r.as_dict()["label_error"]["survives"] in (True, False)
+    assert r.as_dict()["label_error"]["agrees"] in (True, False)
+    assert row["method"] == "per stratum" and row["corrected_text"].startswith("corrected: ")
     frame = res.to_frame()
     assert "label_error" in frame.columns
     assert "Label error" in claim_html(r)

@@ -29,7 +29,7 @@ from dataclasses import replace
 
 import polars as pl
 
-from litscan.claims import effects, strata_verdict
+from litscan.claims import effects, label_specs, strata_verdict
 from litscan.claims.counts import _evaluate_counts
 from litscan.claims.population import (
     CITATION_COVERAGE,
@@ -78,6 +78,7 @@ def _robustness(
     prim: rb.Comparison,
     verdict: str,
     min_effect: float = 0.0,
+    label_grid: Sequence[rb.Spec] = (),
 ) -> tuple[Robustness, str, str]:
     """(robustness, final verdict, reason) for a testable primary estimate."""
     S = sums_by_top[top]
@@ -112,6 +113,7 @@ def _robustness(
     )
     if ven:
         specs += het.equal_venue_specs(sums_by_top, preset.counting.report, **grid)
+    specs += label_grid  # label models as specifications (litscan.claims.label_specs)
     grid_notes = []
     if skip_v or skip_y:
         grid_notes.append(
@@ -241,8 +243,15 @@ def _evaluate_records(preset: Preset, claim: Claim, ev: Evidence, base: dict) ->
     me, _ = effects.min_effect(preset, claim)
     verdict = decide(claim.op, prim.lo, prim.hi, me, prim.diff)
     primary = _estimate(prim, top, verdict, interval)
-    rob, final, reason = _robustness(preset, claim, sums_by_top, top, by, prim, verdict, me)
+    n_spec = min(preset.resamples, SPEC_RESAMPLES) if preset.resamples else None
+    ls = label_specs.claim_label_specs(preset, claim, ev.source, base,
+                                       lambda b, t: _claim_sums(preset, claim, b, t), tops, top,
+                                       by, prim, verdict, me, n_spec)  # fmt: skip
+    rob, final, reason = _robustness(
+        preset, claim, sums_by_top, top, by, prim, verdict, me, ls.grid
+    )
     reason = reason or min_effect_reason(verdict, prim.diff, prim.lo, prim.hi, me)
+    reason, rob = label_specs.annotate(reason, rob, ls, verdict)
     rob = replace(rob, excluded=tuple(excluded), notes=(*notes, *rob.notes))
     n_reps = min(preset.resamples, SPEC_RESAMPLES) if preset.resamples else None
     sens_text = _interval_text(preset, by, n_reps or 0)
@@ -278,12 +287,19 @@ def _evaluate_records(preset: Preset, claim: Claim, ev: Evidence, base: dict) ->
         caveats=tuple(caveats),
         to_test="",
         robustness=rob,
-        label_error=_label_error(preset, claim, base, top, primary),
+        label_error=_label_error(preset, claim, base, top, primary, by, prim),
+        label_specs=ls.entries,
     )
 
 
 def _label_error(
-    preset: Preset, claim: Claim, base: dict, top: float | None, primary: Estimate
+    preset: Preset,
+    claim: Claim,
+    base: dict,
+    top: float | None,
+    primary: Estimate,
+    by: Sequence[str] | None = None,
+    prim: rb.Comparison | None = None,
 ) -> dict | None:
     """The claim's label-error row (:mod:`litscan.labels.label_error`), None without an audited label."""
     try:
@@ -301,6 +317,8 @@ def _label_error(
             verdict=primary.verdict,
             estimate=primary.diff,
             min_effect=effects.min_effect(preset, claim)[0],
+            by=by,
+            comparison=prim,
         )
     except (InputDataError, UsageError) as exc:
         return {"error": str(exc)}

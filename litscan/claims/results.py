@@ -243,6 +243,10 @@ class ClaimResult:
     #: the verdict recomputed with a task label corrected for its audited error
     #: (:func:`litscan.labels.label_error.records_claim_row`); None when no side rests on an audited label
     label_error: Mapping[str, Any] | None = None
+    #: the claim under each task-label specification (:mod:`litscan.claims.label_specs`): the
+    #: shipped model first (= the headline estimate), then the audited alternatives; () when no
+    #: side rests on a task label with alternatives
+    label_specs: tuple[Mapping[str, Any], ...] = ()
     #: the smallest difference worth a verdict (fraction, like ``diff``) and where it comes from
     min_effect: float | None = None
     min_effect_basis: str = ""
@@ -291,6 +295,7 @@ class ClaimResult:
                 self.robustness or Robustness.absent(self.reason or "no record-level estimate")
             ).as_dict(),
             "label_error": dict(self.label_error) if self.label_error else None,
+            "label_specs": [_clean(dict(e)) for e in self.label_specs],
             "coverage": _clean(dict(self.coverage)) if self.coverage else None,
         }
 
@@ -331,18 +336,20 @@ CLAIMS_FRAME_SCHEMA = {
 
 
 def _label_error_cell(row: Mapping[str, Any] | None) -> str | None:
-    """``survives`` / ``does not survive`` (the label-error row), null without one."""
-    if not row or row.get("survives") is None:
+    """``agrees`` / ``disagrees``: does the label-corrected verdict agree with the headline's
+    (the label-error row), null without one."""
+    agrees = None if not row else row.get("agrees", row.get("survives"))
+    if agrees is None:
         return None
-    return "survives" if row["survives"] else "does not survive"
+    return "agrees" if agrees else "disagrees"
 
 
 def claims_frame(results: Sequence[ClaimResult]) -> pl.DataFrame:
     """One row per claim: ``id, text, op, diff, lo, hi, verdict, counting`` (primary estimate;
     null ``diff`` for claims not testable on this data), then the robustness summary:
     ``crude_diff``, ``std_diff/std_lo/std_hi`` (standardised), ``i2``, ``agreement``, ``fragile``
-    and ``robustness`` (one line), ``label_error`` (whether the verdict survives its task
-    label's audited error), ``verdict_text`` (the verdict with named exceptions, "supported;
+    and ``robustness`` (one line), ``label_error`` (whether the verdict corrected for its task
+    label's audited error agrees with the headline), ``verdict_text`` (the verdict with named exceptions, "supported;
     IROS against") and ``min_effect`` (the smallest difference worth a verdict, a fraction),
     null where not computed."""
     rows = []

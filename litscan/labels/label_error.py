@@ -18,8 +18,13 @@ and recall cancels out (it is reported, not used). The correction moves a share 
 background**: up when the country is over-represented among the flagged papers (s > u), down
 when under-represented; it is zero when π = 1. A difference of two shares is corrected side by
 side; the claim's bootstrap interval is mapped through the same (affine) correction. Bounds
-come from the ends of the audit's precision interval (Wilson, 95 %); the verdict *survives*
-when the corrected interval gives the same verdict at both ends and at the point estimate.
+come from the ends of the audit's precision interval (Wilson, 95 %); the corrected verdict
+*agrees* with the headline when the corrected interval gives the headline's verdict at both
+ends and at the point estimate (``agrees``; ``survives`` is kept as an alias).
+
+The verdicts use the per-stratum version of this correction
+(:mod:`litscan.labels.label_error_strata`: each venue-year stratum with its own background,
+then standardised); the pooled one here serves callers that only have pooled shares.
 
 Measured precision and recall ship in ``litscan/data/handlabels/audit_summary.json``
 (:func:`load_quality`); everything else here is a pure function of numbers or polars frames.
@@ -29,7 +34,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from functools import cache
 from importlib import resources
@@ -243,8 +248,16 @@ def records_claim_row(
     estimate: float | None = None,
     summary: Mapping | None = None,
     min_effect: float = 0.0,
+    by: Sequence[str] | None = None,
+    comparison=None,
 ) -> dict | None:
     """The label-error row of a records claim (None when no side rests on an audited label).
+
+    With ``by`` (the claim's standardisation key) and ``comparison`` (its headline
+    :class:`~litscan.stats.robustness.Comparison`), each stratum is corrected with its own
+    background and then standardised (:mod:`litscan.labels.label_error_strata`, the method of
+    the verdicts); without them, the pooled correction below (kept for callers with pooled
+    shares only).
 
     ``claim`` has sides ``a`` and ``b`` (``country, label, top, value, is_constant``; a preset
     :class:`~litscan.claims.specs.Claim`); ``label_specs``: preset label name -> spec;
@@ -255,6 +268,15 @@ def records_claim_row(
     sides = (claim.a, claim.b)
     if not any(s.label in quality for s in sides if s.label):
         return None
+    if by is not None and comparison is not None:
+        from litscan.labels.label_error_strata import strata_claim_row
+
+        row = strata_claim_row(
+            claim, quality, label_specs, works, work_countries, work_labels,
+            side_where=side_where, counting=counting, subset=subset, by=by,
+            comparison=comparison, verdict=verdict, min_effect=min_effect,
+        )  # fmt: skip
+        return {**row, "counting": counting, "source": next(iter(quality.values())).source}
 
     def shares(s) -> SideShares:
         if s.is_constant:
@@ -312,7 +334,7 @@ def label_error(
     pooled shares of ``a`` and ``b`` and applied to the claim's numbers through the same map.
     Returns the observed and corrected difference, the corrected interval at the point
     precision and the widest interval over the precision interval's ends, the verdict with the
-    label corrected and whether the claim's verdict survives."""
+    label corrected and whether it agrees with the claim's verdict (``agrees``)."""
     qa = quality.get(a.label) if a.label else None
     qb = quality.get(b.label) if b.label else None
     if qa is None and qb is None:
@@ -392,13 +414,14 @@ def label_error(
         row["verdicts_over_precision_interval"] = sorted(per_end)
         if verdict is not None:
             row["verdict"] = verdict
-            row["survives"] = None if verdict == NOT_TESTABLE else per_end == {verdict}
+            row["agrees"] = None if verdict == NOT_TESTABLE else per_end == {verdict}
+            row["survives"] = row["agrees"]  # alias read by older tests and reports
     return row
 
 
 def describe(row: Mapping | None) -> str:
-    """One sentence for a report: the difference with the label corrected and whether the
-    verdict survives (empty for None)."""
+    """One sentence for a report: the difference with the label corrected, the corrected verdict
+    and whether it agrees with the headline's (empty for None)."""
     if not row:
         return ""
     labs = ", ".join(
@@ -418,22 +441,30 @@ def describe(row: Mapping | None) -> str:
             f"; corrected interval [{row['lo_corrected'] * 100:+.1f}, {row['hi_corrected'] * 100:+.1f}],"
             f" widest [{row['lo_corrected_min'] * 100:+.1f}, {row['hi_corrected_max'] * 100:+.1f}]"
         )
-    if row.get("survives") is True:
-        text += "; the verdict survives the label's error"
-    elif row.get("survives") is False:
+    agrees = row.get("agrees", row.get("survives"))
+    if row.get("corrected_text"):
+        text += f"; {row['corrected_text']}"
+    elif agrees is not None:
+        ends = ", ".join(row["verdicts_over_precision_interval"])
         text += (
-            "; the verdict does NOT survive the label's error (corrected verdicts: "
-            + ", ".join(row["verdicts_over_precision_interval"])
-            + ")"
+            f"; the corrected verdict agrees with the headline ({row.get('verdict')})"
+            if agrees
+            else f"; the corrected verdict disagrees with the headline (corrected verdicts: {ends})"
         )
-    return text + f". Assumes {row['assumption']}."
+    extra = f"; {row['recall_assumption']}" if row.get("recall_assumption") else ""
+    return text + f". Assumes {row['assumption']}{extra}."
 
 
 def survives_cell(row: Mapping | None) -> str:
-    """Short table cell: ``survives`` / ``does not survive`` / ``-`` (no audited label)."""
-    if not row or row.get("survives") is None:
+    """Short table cell: the corrected verdict in words and whether it agrees with the
+    headline (``corrected: supported, +12.0 [+3.0, +23.3]; agrees with the headline
+    (supported)``), ``agrees`` / ``disagrees`` for a pooled row, ``-`` without an audited label."""
+    agrees = None if not row else row.get("agrees", row.get("survives"))
+    if agrees is None:
         return "-"
-    return "survives" if row["survives"] else "does not survive"
+    if row.get("corrected_text"):
+        return str(row["corrected_text"])
+    return "agrees" if agrees else "disagrees"
 
 
 def _direction(observed: float, corrected: float) -> str:

@@ -341,6 +341,10 @@ class Comparison:
     only_a: tuple[str, ...]  # strata with works on side A only (left out)
     only_b: tuple[str, ...]
     reps: np.ndarray | None = field(default=None, repr=False, compare=False)
+    #: replicates of the standardised side shares (A, B), for corrections that act on one side
+    #: (:mod:`litscan.labels.label_error_strata`); None without resamples
+    reps_a: np.ndarray | None = field(default=None, repr=False, compare=False)
+    reps_b: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def n_strata(self) -> int:
@@ -428,7 +432,7 @@ def compare(
         crude_diff=cd, crude_lo=clo, crude_hi=chi, crude_a=ca, crude_b=cb,
         crude_n_a=int(n_a_g.sum()), crude_n_b=int(n_b_g.sum()),
         weights=tuple(zip(glabels[common].tolist(), w[common].tolist(), strict=True)),
-        only_a=only_a, only_b=only_b, reps=reps_d,
+        only_a=only_a, only_b=only_b, reps=reps_d, reps_a=reps_a, reps_b=reps_b,
     )  # fmt: skip
 
 
@@ -555,11 +559,15 @@ class Spec:
     #: how strata are weighted: ``side A`` (side A's distribution, the primary) or
     #: ``equal per venue`` (every venue with enough works counts the same)
     weighting: str = "side A"
+    #: the task-label specification (:mod:`litscan.claims.label_specs`); None = the shipped
+    #: labels (then left out of :meth:`as_dict`)
+    label_spec: str | None = None
 
     def as_dict(self) -> dict:
         return {
             k: (None if isinstance(v, float) and math.isnan(v) else v)
             for k, v in self.__dict__.items()
+            if not (k == "label_spec" and v is None)
         }
 
 
