@@ -249,11 +249,12 @@ def _is_litscan_folder(folder: Path) -> bool:
     return _has_marker(folder) or _legacy_report(folder) or _legacy_index(folder)
 
 
-def check_run_folder(path: str | os.PathLike) -> Path:
+def check_run_folder(path: str | os.PathLike, hint: str | None = None) -> Path:
     """Return the folder a run into ``path`` will replace (a symlink's target); raise a
     :class:`~litscan.errors.UsageError` naming it unless it is missing, empty or litscan's own.
 
-    Also refused: a path that is the current folder or one of its parents (it cannot be swapped)."""
+    Also refused: a path that is the current folder or one of its parents (it cannot be swapped).
+    ``hint`` replaces the hint of the "files litscan did not write" error."""
     given = Path(path)
     dest = given.resolve() if given.is_symlink() else given
     absolute = dest.resolve()
@@ -280,7 +281,7 @@ def check_run_folder(path: str | os.PathLike) -> Path:
         raise UsageError(
             f"{given}: the folder holds files litscan did not write ({shown}); a run replaces "
             f"its --out folder whole, so it only replaces a folder it wrote itself",
-            hint="choose a new or empty --out folder, or move those files away",
+            hint=hint or "choose a new or empty --out folder, or move those files away",
         )
     return dest
 

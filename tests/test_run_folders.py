@@ -210,3 +210,94 @@ def test_symlinked_out_keeps_its_link(res, tmp_path):
     res.write(link)
     assert link.is_symlink() and _complete(real)
     assert not any(p.name.endswith(".html") for p in (real / "figures").iterdir())
+
+
+# --- litscan export --out: the same replacement and guard ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def figure_jsons(res, tmp_path_factory):
+    """Two run folders holding the preset's figures as JSON (same stems in both)."""
+    root = tmp_path_factory.mktemp("runs")
+    for name in ("run-a", "run-b"):
+        res.write(root / name, formats=("json",))
+    return sorted((root / "run-a" / "figures").glob("*.json")), root
+
+
+def _export(*argv: str) -> int:
+    return main(["export", *argv, "--html-js", "cdn"])
+
+
+def test_export_rerun_replaces_its_own_earlier_figures(figure_jsons, tmp_path, capsys):
+    files, _ = figure_jsons
+    out = tmp_path / "slides"
+    assert _export(*map(str, files[:2]), "--formats", "html,json", "--out", str(out)) == 0
+    first = sorted(p.name for p in out.iterdir() if p.name != fileio.RUN_MARKER)
+    assert len(first) == 4 and any(n.endswith(".html") for n in first)
+    printed = capsys.readouterr().out.split()
+    assert sorted(Path(p).name for p in printed) == first and all(str(out) in p for p in printed)
+    # fewer figures, one format: nothing of the first export stays
+    assert _export(str(files[0]), "--formats", "json", "--out", str(out)) == 0
+    assert sorted(p.name for p in out.iterdir()) == [fileio.RUN_MARKER, files[0].name]
+    assert _siblings(out) == []
+
+
+def test_export_refuses_a_foreign_folder_unless_merge(figure_jsons, tmp_path, capsys):
+    files, _ = figure_jsons
+    out = tmp_path / "img"
+    out.mkdir()
+    (out / "screenshot.png").write_bytes(b"\x89PNG not ours")
+    before = _tree(out)
+    assert _export(str(files[0]), "--formats", "json", "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    assert "screenshot.png" in err and "--merge" in err and _tree(out) == before
+    assert _export(str(files[0]), "--formats", "json", "--out", str(out), "--merge") == 0
+    assert (out / "screenshot.png").read_bytes() == before["screenshot.png"]
+    assert (out / files[0].name).is_file() and not (out / fileio.RUN_MARKER).exists()
+
+
+def test_export_refuses_to_replace_the_folder_of_its_inputs(figure_jsons, tmp_path, capsys):
+    files, _ = figure_jsons
+    out = tmp_path / "figs"
+    assert _export(str(files[0]), "--formats", "json", "--out", str(out)) == 0
+    inside = out / files[0].name
+    assert _export(str(inside), "--formats", "html", "--out", str(out)) == 2
+    assert "holds the input figure" in capsys.readouterr().err and inside.is_file()
+
+
+def test_export_names_shared_stems_after_their_run(figure_jsons, tmp_path):
+    files, root = figure_jsons
+    both = [root / run / "figures" / files[0].name for run in ("run-a", "run-b")]
+    out = tmp_path / "slides"
+    assert _export(*map(str, both), "--formats", "json", "--out", str(out)) == 0
+    assert sorted(p.name for p in out.glob("*.json")) == [
+        f"run-a_{files[0].name}", f"run-b_{files[0].name}"
+    ]
+
+
+def test_killed_export_leaves_the_earlier_folder_and_is_cleaned(figure_jsons, tmp_path):
+    files, _ = figure_jsons
+    out = tmp_path / "slides"
+    assert _export(str(files[0]), "--formats", "json", "--out", str(out)) == 0
+    before = _tree(out)
+    script = textwrap.dedent(f"""
+        import os, signal
+        import litscan.report.export as ex
+        from litscan.cli import main
+        orig = ex.atomic_write_text
+        def write(path, text, *a, **k):
+            if path.name.endswith(".html"):
+                os.kill(os.getpid(), signal.SIGKILL)
+            return orig(path, text, *a, **k)
+        ex.atomic_write_text = write
+        main(["export", {str(files[0])!r}, {str(files[1])!r}, "--formats", "json,html",
+              "--html-js", "cdn", "--out", {str(out)!r}])
+        """)  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, timeout=120)  # fmt: skip
+    assert proc.returncode == -9, proc.stderr
+    assert _tree(out) == before and len(_siblings(out)) == 1
+    assert _export(str(files[1]), "--formats", "json", "--out", str(out)) == 0
+    assert sorted(p.name for p in out.iterdir()) == [fileio.RUN_MARKER, files[1].name]
+    assert _siblings(out) == []
