@@ -32,9 +32,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 from collections.abc import Callable, Iterator
@@ -54,6 +56,7 @@ __all__ = [
     "check_run_folder",
     "replace_folder",
     "mark_run_folder",
+    "remove_stale_temps",
     "RUN_MARKER",
 ]
 
@@ -290,6 +293,29 @@ def mark_run_folder(folder: str | os.PathLike, kind: str) -> Path:
     """Write the marker that lets a later run replace ``folder`` (``kind``: report, reports...)."""
     marker = {"written_by": "litscan", "kind": kind}
     return atomic_write_text(Path(folder) / RUN_MARKER, json.dumps(marker) + "\n")
+
+
+def remove_stale_temps(path: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files a killed writer of ``path`` left beside it (``.NAME.PID.tmp``
+    of :func:`atomic_path`, ``.STEM.PID.tmp.EXT`` of the image export) whose process is gone;
+    returns what was removed. For writers into folders litscan does not replace whole."""
+    dest = Path(path)
+    pattern = re.compile(
+        rf"\.(?:{re.escape(dest.name)}\.(\d+)\.tmp|{re.escape(dest.stem)}\.(\d+)\.tmp"
+        rf"{re.escape(dest.suffix)})"
+    )
+    removed = []
+    try:
+        siblings = list(dest.parent.glob(f".{glob.escape(dest.stem)}*.tmp*"))
+    except OSError:
+        return removed
+    for p in siblings:
+        m = pattern.fullmatch(p.name)
+        if m and p.is_file() and not p.is_symlink() and not _pid_alive(int(m[1] or m[2])):
+            with contextlib.suppress(OSError):
+                p.unlink()
+                removed.append(p)
+    return removed
 
 
 def _pid_alive(pid: int) -> bool:

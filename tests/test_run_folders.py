@@ -301,3 +301,18 @@ def test_killed_export_leaves_the_earlier_folder_and_is_cleaned(figure_jsons, tm
     assert _export(str(files[1]), "--formats", "json", "--out", str(out)) == 0
     assert sorted(p.name for p in out.iterdir()) == [fileio.RUN_MARKER, files[1].name]
     assert _siblings(out) == []
+
+
+def test_merge_export_removes_only_dead_writers_temp_files(figure_jsons, tmp_path):
+    files, _ = figure_jsons
+    out = tmp_path / "img"
+    out.mkdir()
+    stem = files[0].stem
+    dead = [out / f".{stem}.json.999999999.tmp", out / f".{stem}.999999999.tmp.png"]
+    alive = out / f".{stem}.json.{os.getppid()}.tmp"  # a writer still running: kept
+    other = out / ".notes.txt.999999999.tmp"  # not a figure this export writes: kept
+    for p in (*dead, alive, other):
+        p.write_text("partial")
+    assert _export(str(files[0]), "--formats", "json,png", "--out", str(out), "--merge") == 0
+    assert not any(p.exists() for p in dead) and alive.exists() and other.exists()
+    assert (out / files[0].name).is_file() and (out / f"{stem}.png").is_file()

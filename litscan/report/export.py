@@ -27,7 +27,13 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from litscan.errors import ExportError, UsageError
-from litscan.fileio import atomic_write_text, check_run_folder, describe_os_error, replace_folder
+from litscan.fileio import (
+    atomic_write_text,
+    check_run_folder,
+    describe_os_error,
+    remove_stale_temps,
+    replace_folder,
+)
 
 __all__ = [
     "FORMATS",
@@ -169,6 +175,7 @@ def write_figures(
         stem = Path(stem)
         for fmt in fmts:
             path = stem.with_name(f"{stem.name}.{fmt}")
+            remove_stale_temps(path)  # left by a killed export into this folder
             if fmt == "html":
                 page = fig.to_html(
                     include_plotlyjs="cdn" if html_js == "cdn" else True,
