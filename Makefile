@@ -57,9 +57,10 @@ test: venv chromium java
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests --nbmake notebooks
 
 ## figures: the main figures (PNG, SVG) under $(OUT)/figures, plus every preset's figures
+## (the run first: `run --all` replaces $(OUT) whole, so the gallery goes in afterwards)
 figures: venv-core chromium
-	$(BIN)/litscan export --gallery --formats png,svg --out $(OUT)/figures
 	$(BIN)/litscan run --all --offline --out $(OUT) --formats png,svg
+	$(BIN)/litscan export --gallery --formats png,svg --out $(OUT)/figures
 
 ## lab: JupyterLab on the notebooks
 lab: venv

@@ -5,7 +5,10 @@ Two sources of figures:
 * plotly JSON files (``litscan run --formats json`` writes them next to the report):
   ``litscan export out/figures/*.json --formats png,svg --out slides/``
 * the main figures built from the embedded data (:mod:`litscan.report.gallery`):
-  ``litscan export --gallery --formats png --out docs/img``
+  ``litscan export --gallery --formats png --out docs/img --merge``
+
+``--out DIR`` is replaced whole by the figures of this export (none of an earlier export stays);
+a folder litscan did not write is refused unless ``--merge`` writes beside its files.
 """
 
 from __future__ import annotations
@@ -51,7 +54,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--out",
         type=Path,
         default=None,
-        help="output folder (default: next to each JSON file; gallery: out/figures)",
+        help="output folder, replaced whole by this export's figures (default: next to each "
+        "JSON file; gallery: out/figures)",
+    )
+    p.add_argument(
+        "--merge",
+        action="store_true",
+        help="write into --out beside the files already there (replaces same-named figures, "
+        "removes nothing); needed for a folder litscan did not write, e.g. docs/img",
     )
     p.add_argument(
         "--html-js",
@@ -84,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
     check_image_options(args.width, args.height, args.scale)
     if not 0 <= args.resamples <= 100_000:
         raise UsageError(f"--resamples: expected 0..100000, got {args.resamples}")
-    items = []
+    from litscan.report.export import check_export_folder, export_folder, figure_names
+
     if args.gallery:
         from litscan.report.gallery import FIGURES, main_figures
 
@@ -100,21 +111,22 @@ def run(args: argparse.Namespace) -> int:
                     f"unknown gallery figure(s) {unknown}", hint=f"choose from {', '.join(FIGURES)}"
                 )
         out = args.out or Path("out/figures")
-        for name, fig in main_figures(names, n_resamples=args.resamples).items():
-            items.append((fig, out / name))
+        check_export_folder(out, names or list(FIGURES), merge=args.merge)  # before building
+        items = list(main_figures(names, n_resamples=args.resamples).items())
+        items = [(fig, name) for name, fig in items]
+        inputs: list[Path] = []
     else:
-        for path in args.figures:
-            fig = read_figure(path)
-            folder = args.out or path.parent
-            items.append((fig, folder / path.stem))
-    written = write_figures(
-        items,
-        args.formats,
-        html_js=args.html_js,
-        width=args.width,
-        height=args.height,
-        scale=args.scale,
-    )
+        names = figure_names(args.figures)  # claims.json of two runs: run_claims
+        items = [(read_figure(path), n) for path, n in zip(args.figures, names, strict=True)]
+        out, inputs = args.out, list(args.figures)
+    options = dict(html_js=args.html_js, width=args.width, height=args.height, scale=args.scale)
+    if out is None:  # next to each JSON file, beside what is there
+        written = write_figures([(fig, path.parent / path.stem)
+                                 for (fig, _), path in zip(items, args.figures, strict=True)],
+                                args.formats, **options)  # fmt: skip
+    else:
+        written = export_folder(items, out, args.formats, merge=args.merge, inputs=inputs,
+                                **options)  # fmt: skip
     for path in written:
         print(path, file=sys.stdout)
     return 0

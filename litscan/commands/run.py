@@ -163,6 +163,9 @@ def run(args: argparse.Namespace) -> int:
         if args.shared_js:
             raise UsageError("--shared-js: only with several presets or --all",
                              hint="a single report is one self-contained file")  # fmt: skip
+        from litscan.fileio import check_run_folder
+
+        check_run_folder(out)  # a folder litscan may not replace fails before the run
         t1 = time.time()
         res = run_preset(paths[0], **kwargs)
         where = res.write(out, formats=formats, html_js=args.html_js)

@@ -10,6 +10,10 @@
   All images of one call are rendered by one browser session (starting Chromium costs ~2 s).
 * **JSON** is the plotly figure as JSON (``plotly.io.write_json``), re-exportable later with
   ``litscan export FIGURE.json --formats png,svg``.
+* :func:`export_folder` (``litscan export --out DIR``) writes a whole folder of figures: built
+  beside ``DIR`` and swapped in (:func:`litscan.fileio.replace_folder`), so a rerun leaves none of
+  its earlier figures and a folder litscan did not write is refused, never replaced; ``merge=True``
+  writes the files into ``DIR`` beside what is there instead (each file atomically).
 """
 
 from __future__ import annotations
@@ -23,7 +27,13 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from litscan.errors import ExportError, UsageError
-from litscan.fileio import atomic_write_text, describe_os_error
+from litscan.fileio import (
+    atomic_write_text,
+    check_run_folder,
+    describe_os_error,
+    remove_stale_temps,
+    replace_folder,
+)
 
 __all__ = [
     "FORMATS",
@@ -33,6 +43,9 @@ __all__ = [
     "find_chromium",
     "write_figure",
     "write_figures",
+    "export_folder",
+    "check_export_folder",
+    "figure_names",
     "read_figure",
     "check_formats",
     "check_image_options",
@@ -162,6 +175,7 @@ def write_figures(
         stem = Path(stem)
         for fmt in fmts:
             path = stem.with_name(f"{stem.name}.{fmt}")
+            remove_stale_temps(path)  # left by a killed export into this folder
             if fmt == "html":
                 page = fig.to_html(
                     include_plotlyjs="cdn" if html_js == "cdn" else True,
@@ -251,6 +265,78 @@ def write_figure(
     return write_figures(
         [(fig, stem)], formats, html_js=html_js, width=width, height=height, scale=scale
     )
+
+
+def figure_names(paths: Sequence[str | Path]) -> list[str]:
+    """The name each figure file gets in one ``--out`` folder: its stem, or, when several files
+    share a stem (``claims.json`` of every run), ``<run folder>_<stem>``
+    (``out/export-controls/figures/claims.json`` -> ``export-controls_claims``)."""
+    paths = [Path(p) for p in paths]
+    stems = [p.stem for p in paths]
+
+    def qualified(p: Path) -> str:
+        folder = p.parent.parent if p.parent.name == "figures" else p.parent
+        return f"{folder.resolve().name}_{p.stem}"
+
+    return [qualified(p) if stems.count(p.stem) > 1 else p.stem for p in paths]
+
+
+def check_export_folder(
+    out: str | Path, names: Sequence[str], inputs: Iterable[str | Path] = (), merge: bool = False
+) -> Path:
+    """Check, before any figure is built, that ``names`` can be written into ``out``: one file
+    name each, no name twice, and (unless ``merge``) ``out`` replaceable
+    (:func:`litscan.fileio.check_run_folder`) and holding none of the ``inputs``."""
+    out = Path(out)
+    seen: dict[str, int] = {}
+    for name in names:
+        if not name or name in (".", "..") or "/" in name or "\\" in name:
+            raise UsageError(f"{name!r}: not a figure file name", hint="name figures a-z, 0-9, _-")
+        seen[name] = seen.get(name, 0) + 1
+    twice = sorted(n for n, k in seen.items() if k > 1)
+    if twice:
+        raise UsageError(
+            f"--out {out}: {len(twice)} figure name(s) given twice ({', '.join(twice[:5])}): "
+            "the second would overwrite the first",
+            hint="export figures with one name at a time, or to different --out folders",
+        )
+    if merge:
+        return out
+    dest = check_run_folder(out, hint="choose a new or empty --out folder, or add --merge to "
+                            "write the figures beside its files")  # fmt: skip
+    inside = [str(p) for p in inputs if Path(p).resolve().is_relative_to(dest.resolve())]
+    if inside:
+        raise UsageError(
+            f"--out {out}: the folder holds the input figure {inside[0]}, and --out is replaced "
+            "whole",
+            hint="choose another --out, or add --merge to write beside the inputs",
+        )
+    return dest
+
+
+def export_folder(
+    items: Sequence[tuple[go.Figure, str]],
+    out: str | Path,
+    formats: str | Iterable[str] = ("png", "svg"),
+    *,
+    merge: bool = False,
+    inputs: Iterable[str | Path] = (),
+    **options,
+) -> list[Path]:
+    """Write each ``(figure, name)`` as ``out/name.<format>``; returns the paths (under ``out``).
+
+    ``out`` is replaced whole (built beside it, swapped in; see :mod:`litscan.fileio`): figures of
+    an earlier export that this one does not write are gone, a killed export leaves the earlier
+    folder complete, and a folder litscan did not write is a :class:`~litscan.errors.UsageError`.
+    ``merge=True`` writes into ``out`` beside its other files instead (nothing is removed).
+    ``options``: ``html_js``, ``width``, ``height``, ``scale`` of :func:`write_figures`."""
+    out = Path(out)
+    check_export_folder(out, [name for _, name in items], inputs, merge)
+    if merge:
+        return write_figures([(f, out / name) for f, name in items], formats, **options)
+    with replace_folder(out, kind="figures") as folder:
+        written = write_figures([(f, folder / name) for f, name in items], formats, **options)
+    return [out / p.relative_to(folder) for p in written]
 
 
 def read_figure(path: str | Path) -> go.Figure:

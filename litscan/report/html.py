@@ -17,6 +17,7 @@ import polars as pl
 
 from litscan.claims.results import set_html_renderer
 from litscan.labels import label_error
+from litscan.report import claim_text as ct
 from litscan.report.claim_figures import build_figures
 from litscan.report.names import (
     label_name,
@@ -87,15 +88,17 @@ def _badge(verdict: str, proxy: bool = False) -> str:
     )
 
 
-def verdicts_html(extra: Sequence[str] = ()) -> str:
+def verdicts_html(extra: Sequence[str] = (), flags: Sequence[str] | None = None) -> str:
     """Every verdict word litscan prints (:data:`~litscan.stats.verdicts.VERDICTS` and any in
-    ``extra``), each with its badge and definition."""
+    ``extra``), each with its badge and definition; with ``flags`` (a list, maybe empty) also
+    every flag a verdict can carry (``narrow``) and any in ``flags``."""
     words = list(verdict_words())
     for w in extra:
         base = str(w).removeprefix("proxy: ")
         if base not in words:
             words.append(base)
     items = "".join(f"<li>{_badge(w)} {_e(verdict_definition(w))}.</li>" for w in words)
+    items += ct.flag_definitions_html(flags) if flags is not None else ""
     return f"<ul class='verdicts'>{items}</ul>"
 
 
@@ -185,7 +188,7 @@ def claim_html(r: ClaimResult, preset: Any = None) -> str:
     c = r.claim
     cls = "claim proxy" if r.is_proxy else "claim"
     out = [f'<div class="{cls}" id="claim-{_e(c.id)}">']
-    out.append(f"<h3>{_badge(r.verdict, r.is_proxy)} {_e(c.text)}</h3>")
+    out.append(f"<h3>{_badge(r.verdict, r.is_proxy)}{ct.flags_html(r.flags)} {_e(c.text)}</h3>")
     if r.is_proxy:
         out.append(
             f'<p class="muted">Proxy for claim <code>{_e(c.proxy_for)}</code>: this '
@@ -199,15 +202,17 @@ def claim_html(r: ClaimResult, preset: Any = None) -> str:
     out.append(
         f"<p><b>A</b> = {_e(readable(a))}<br><b>B</b> = {_e(readable(b))}<br>"
         f"<b>Test</b>: A {_e(c.op)} B &nbsp; <b>Evidence</b>: {_e(r.evidence)} &nbsp; "
-        f"<b>Verdict</b>: {_e(r.verdict)} = {_e(verdict_definition(r.verdict))}</p>"
+        f"<b>Verdict</b>: {_e(r.verdict)} = {_e(verdict_definition(r.verdict))}"
+        f"{ct.flag_clause(r.flags)}</p>{ct.rests_on_html(r.coverage)}"
     )
     if r.verdict_text != r.verdict or r.min_effect is not None:
         out.append(f"<p>{_exceptions(r)}{_min_effect(r)}</p>")
     if c.note:
         out.append(f'<p class="muted">{_e(c.note)}</p>')
-    if r.reason:
+    reason = ct.without_narrowing(r.reason, r.coverage)  # the sentence above says what it rests on
+    if reason:
         why = "Why not testable" if r.verdict == NOT_TESTABLE else f"Why {r.verdict}"
-        out.append(f"<p><b>{_e(why)}</b>: {_e(_no_abs(r.reason, preset))}</p>")
+        out.append(f"<p><b>{_e(why)}</b>: {_e(_no_abs(reason, preset))}</p>")
     if r.to_test:
         out.append(
             f"<p><b>What would make it testable</b>: {_e(_no_abs(r.to_test, preset))}</p>"
@@ -366,11 +371,6 @@ def _table_html(
 
 
 # --------------------------------------------------------------------------------------------
-# figures
-# --------------------------------------------------------------------------------------------
-
-
-# --------------------------------------------------------------------------------------------
 # the page
 # --------------------------------------------------------------------------------------------
 
@@ -383,7 +383,7 @@ def _summary_table(run: Evaluation) -> str:
         rows.append(
             f"<tr><td><a href='#claim-{_e(r.claim.id)}'>{_e(r.claim.id)}</a></td>"
             f"<td>{_e(r.claim.text)}</td><td class='num'>{num}</td>"
-            f"<td>{_badge(r.verdict, r.is_proxy)}{_exceptions(r)}</td>"
+            f"<td>{_badge(r.verdict, r.is_proxy)}{ct.flags_html(r.flags)}{_exceptions(r)}</td>"
             f"<td>{_e(r.robustness.summary() if r.robustness else '–')}</td>"
             f"<td>{_e(_survives(r.label_error))}</td>"
             f"<td>{_e(r.evidence)}</td></tr>"
@@ -519,7 +519,8 @@ def render_html(
     shown = [r.verdict for r in run.results] + [
         e.verdict for r in run.results for e in (*r.sensitivity, *(x for _, x in r.per_year))
     ]
-    parts.append("<h3 id='verdict-words'>What each verdict means</h3>" + verdicts_html(shown))
+    flags = [f for r in run.results for f in r.flags]
+    parts.append("<h3 id='verdict-words'>What each verdict means</h3>" + verdicts_html(shown, flags))
     parts.append("<h2>Evidence</h2><ul>")
     for ev in run.evidence.values():
         parts.append(f"<li><b>{_e(ev.name)}</b> — {_e(ev.caveat)}</li>")

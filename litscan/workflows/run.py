@@ -32,8 +32,15 @@ from litscan.claims.presets import load_preset, resolve_preset_path
 from litscan.claims.results import Evaluation
 from litscan.claims.specs import Preset
 from litscan.errors import UsageError
-from litscan.fileio import atomic_write_text, ensure_asset, sha256_file
+from litscan.fileio import (
+    atomic_write_text,
+    ensure_asset,
+    mark_run_folder,
+    replace_folder,
+    sha256_file,
+)
 from litscan.workflows.args import check_report_names, check_run_args
+from litscan.workflows.provenance import page_manifest
 
 __all__ = ["RunResult", "run_preset", "run_presets", "plan_preset", "FIGURE_FORMATS", "SOURCES"]
 
@@ -389,20 +396,23 @@ class RunResult:
         html_js: str = "inline",
     ) -> Path:
         """Write ``report.html``, ``verdicts.json``, ``manifest.json`` and ``figures/`` into
-        ``out``; returns the report's path. ``report.html`` is one self-contained file (plotly.js
+        ``out``; returns the report's path. The folder is built beside ``out`` and swapped in
+        whole (:func:`litscan.fileio.replace_folder`): nothing of an earlier run into ``out``
+        stays, and a folder litscan did not write is refused (``UsageError``), never replaced. ``report.html`` is one self-contained file (plotly.js
         inlined: it opens when copied alone, offline) unless ``plotly_src`` is the relative URL
         of a shared ``plotly.min.js`` (the caller writes that file). ``html_js``: how per-figure
         HTML files get plotly.js (``inline``, the default, opens offline; ``cdn``: small files
         that need a network)."""
-        return _write(
-            self, Path(out), formats=formats, plotly_src=plotly_src, html_js=html_js
-        )
+        _check_formats(formats)
+        with replace_folder(out, kind="report") as folder:
+            _write(self, folder, formats=formats, plotly_src=plotly_src, html_js=html_js)
+        return Path(out) / "report.html"
 
     def _repr_html_(self) -> str:
         from litscan.report.html import render_html
 
         return render_html(
-            self.evaluation, embed_figures=False, manifest=_page_manifest(self, None)
+            self.evaluation, embed_figures=False, manifest=page_manifest(self.manifest, None)
         )
 
 
@@ -448,55 +458,6 @@ def _figures(res: RunResult) -> list[tuple[str, str, Any]]:
     return _FIGURES[key]
 
 
-def _rel(path: Any, base: Path | None) -> str:
-    """``path`` as a reader can follow it, never absolute: relative to the litscan package for a
-    shipped file (``litscan/queries/x.toml``), relative to the run folder ``base`` for a file
-    inside it, else its file name."""
-    p = Path(str(path))
-    if not p.is_absolute():
-        return str(p)
-    p = p.resolve()
-    for root, prefix in ((Path(__file__).resolve().parents[1], Path("litscan")),
-                         (base.resolve() if base is not None else None, Path("."))):  # fmt: skip
-        if root is not None and p.is_relative_to(root):
-            return str(prefix / p.relative_to(root))
-    return p.name
-
-
-def _page_manifest(res: RunResult, base: Path | None) -> dict[str, Any]:
-    """The provenance table of a report: paths relative to the run folder ``base``, one
-    readable line per evidence (no raw JSON)."""
-    out: dict[str, Any] = {}
-    for k, v in res.manifest.items():
-        if k in ("evidence", "figures"):
-            continue
-        if k == "preset":
-            v = _rel(v, base)
-        elif k == "packages" and isinstance(v, Mapping):
-            v = ", ".join(f"{a} {b}" for a, b in v.items())
-        elif k == "query_urls":
-            # keyless URLs: what a reader needs to rerun the live queries
-            v = f"{len(v)}: " + " ; ".join(map(str, v)) if v else "none (no network)"
-        out[k.replace("_", " ")] = v
-    for key, e in (res.manifest.get("evidence") or {}).items():
-        files = e.get("data_files_sha256") or {}
-        model = e.get("model_sha256") or {}
-        line = f"{e.get('name')} (source: {e.get('source')}"
-        if e.get("version"):
-            line += f", version {e['version']}"
-        line += ")"
-        if files:
-            line += "; data files: " + ", ".join(f"{n} sha256 {h[:12]}…" for n, h in files.items())
-        if model:
-            line += "; model: " + ", ".join(f"{n} sha256 {h[:12]}…" for n, h in model.items())
-        dv = e.get("data_version") or {}
-        if dv.get("fetched_at"):
-            line += f"; fetched {dv['fetched_at']}"
-        out[f"evidence: {key}"] = line
-    out["full record"] = "manifest.json and verdicts.json next to this report"
-    return out
-
-
 def plan_preset(preset: str | Path | Preset, *, settings: Any = None):
     """The :class:`~litscan.claims.plan.Plan` of a live run of ``preset``: every query with its count
     and estimated cost (count probes only; nothing is fetched)."""
@@ -529,10 +490,12 @@ def _write(
     plotly_src: str | None,
     html_js: str = "inline",
 ) -> Path:
+    """Write one run into the fresh folder ``out_dir`` (the caller swaps it in)."""
     from litscan.report.html import render_html
 
     fmts = _check_formats(formats)
     figs = _figures(res)
+    mark_run_folder(out_dir, "report")
     fig_dir = out_dir / "figures"
     written: list[str] = []
     drawable = [(f, fig_dir / name) for name, _, f in figs if f is not None]
@@ -545,9 +508,8 @@ def _write(
         atomic_write_text(fig_dir / f"{name}.csv", table.write_csv())
         written.append(f"figures/{name}.csv")
     manifest = {**res.manifest, "figures": written}
-    page = render_html(
-        res.evaluation, figures=figs, plotly_src=plotly_src, manifest=_page_manifest(res, out_dir)
-    )
+    prov = page_manifest(res.manifest, out_dir)
+    page = render_html(res.evaluation, figures=figs, plotly_src=plotly_src, manifest=prov)
     report = atomic_write_text(out_dir / "report.html", page)
     p = res.preset
     verdicts = {
@@ -578,8 +540,11 @@ def run_presets(
     path. Each ``report.html`` is self-contained (plotly.js inlined, ~4.7 MB each) unless
     ``shared_js``: then one ``out/plotly.min.js`` serves them all (smaller, but a report copied
     without it shows no figures). ``on_done(result, report, seconds)`` is called after each preset
-    (the CLI prints progress there). Every preset is validated before the first runs, so a typo
-    fails fast."""
+    (the CLI prints progress there; the report appears there when the last preset is done).
+    Every preset is validated before the first runs, so a typo fails fast. The whole ``out``
+    folder (index and report folders) is built beside it and swapped in at the end
+    (:func:`litscan.fileio.replace_folder`): a rerun leaves nothing of the earlier run, a killed
+    run leaves the earlier folder complete, and a folder litscan did not write is refused."""
     import time
 
     from litscan.report.html import index_html
@@ -587,20 +552,17 @@ def run_presets(
     _check_formats(formats)
     loaded = [_resolve_preset(p) for p in presets]
     check_report_names([p.name for p in loaded], [p.path for p in loaded])
-    out = Path(out)
-    if shared_js:
-        write_plotly_js(out)
     entries = []
-    for p in loaded:
-        t0 = time.perf_counter()
-        res = run_preset(p, **run_kwargs)
-        report = res.write(
-            out / p.name,
-            formats=formats,
-            plotly_src="../plotly.min.js" if shared_js else None,
-            html_js=html_js,
-        )
-        entries.append((p.name, p.claim, f"{p.name}/report.html", res.verdicts()))
-        if on_done is not None:
-            on_done(res, report, time.perf_counter() - t0)
-    return atomic_write_text(out / "index.html", index_html(entries))
+    with replace_folder(out, kind="reports") as folder:
+        if shared_js:
+            write_plotly_js(folder)
+        for p in loaded:
+            t0 = time.perf_counter()
+            res = run_preset(p, **run_kwargs)
+            _write(res, folder / p.name, formats=formats,
+                   plotly_src="../plotly.min.js" if shared_js else None, html_js=html_js)  # fmt: skip
+            entries.append((p.name, p.claim, f"{p.name}/report.html", res.verdicts()))
+            if on_done is not None:
+                on_done(res, Path(out) / p.name / "report.html", time.perf_counter() - t0)
+        atomic_write_text(folder / "index.html", index_html(entries))
+    return Path(out) / "index.html"
