@@ -390,8 +390,8 @@ def _summary_table(run: Evaluation) -> str:
         )
     return (
         "<table><tr><th>claim</th><th>statement</th><th>A − B, points [95 % interval] (the "
-        "estimate the verdict rests on)</th><th>verdict</th><th>robustness</th><th>does the "
-        "verdict survive the label's audited error?</th><th>evidence</th></tr>"
+        "estimate the verdict rests on)</th><th>verdict</th><th>robustness</th><th>label "
+        "error: corrected per stratum, and does it agree with the verdict?</th><th>evidence</th></tr>"
         f"{''.join(rows)}</table>"
     )
 
