@@ -27,6 +27,7 @@ from litscan.report.names import (
     verdict_definition,
     verdict_words,
 )
+from litscan.report.strata_html import label_specs_table, strata_table
 from litscan.stats.verdicts import NOT_TESTABLE, VENUE_DEPENDENT, VERDICT_RULE
 
 if TYPE_CHECKING:  # types only: report renders results, it never imports their module at run time
@@ -294,18 +295,8 @@ def robustness_html(r: ClaimResult) -> str:
             f"{_e(', '.join(rb.venues_above) or 'none')}; against it: "
             f"{_e(', '.join(rb.venues_below) or 'none')} (A − B in points).</p>"
         )
-    if rb.strata:
-        rows = "".join(
-            f"<tr><td>{_e(s['stratum'])}</td><td class='num'>{_interval_txt(s)}</td>"
-            f"<td class='num'>{s['n_a']:,}</td><td class='num'>{s['n_b']:,}</td>"
-            f"<td>{'yes' if s['eligible'] else 'no (too few works)'}</td></tr>"
-            for s in rb.strata
-        )
-        out.append(
-            "<details><summary>Per venue</summary><table><tr><th>venue</th><th>A − B [95 %]"
-            "</th><th>works, side A</th><th>works, side B</th><th>enters the heterogeneity check (I²)?</th></tr>"
-            f"{rows}</table></details>"
-        )
+    out.append(strata_table(rb.strata or (), rb.unit))
+    out.append(label_specs_table(r.label_specs))
     if rb.leave_one_out:
         rows = "".join(
             f"<tr><td>{_e(d['kind'])} {_e(d['left_out'])}</td><td class='num'>"

@@ -1,0 +1,85 @@
+"""Two tables of a claim's robustness block: its strata (venues, or years for count claims) with
+the numbers the venue rule reads, and its label specifications (the claim under each audited
+label model).
+
+Pure string building over a :class:`~litscan.claims.results.ClaimResult`; :mod:`litscan.report.html`
+places them in the report.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["strata_table", "label_specs_table"]
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _pts(x: Any) -> str:
+    if x is None or x != x:  # None or NaN
+        return "–"
+    return f"{x * 100:+.1f}".replace("-", "−")
+
+
+def _interval(d: Mapping[str, Any]) -> str:
+    if d.get("diff") is None:
+        return "–"
+    return f"{_pts(d['diff'])} [{_pts(d.get('lo'))}, {_pts(d.get('hi'))}]"
+
+
+def _weight(w: Any) -> str:
+    return "–" if w is None or w != w else f"{w * 100:.1f} %"
+
+
+def _decisive(s: Mapping[str, Any]) -> str:
+    if s.get("degenerate"):
+        return "no (degenerate interval)"
+    if s.get("decisive"):
+        return "yes"
+    return "no" if s.get("decisive") is not None else "–"
+
+
+def strata_table(strata: Sequence[Mapping[str, Any]], unit: str | None) -> str:
+    """The per-venue (or per-year) table: A − B with its interval, works per side, weight in the
+    standardised estimate, the stratum's own verdict, and whether it is decisive for the venue
+    rule and enters the heterogeneity check."""
+    if not strata:
+        return ""
+    word = "year" if unit == "year" else "venue"
+    rows = "".join(
+        f"<tr><td>{_e(s['stratum'])}</td><td class='num'>{_interval(s)}</td>"
+        f"<td class='num'>{s['n_a']:,}</td><td class='num'>{s['n_b']:,}</td>"
+        f"<td class='num'>{_weight(s.get('weight'))}</td>"
+        f"<td>{_e(s.get('verdict') or '–')}</td><td>{_decisive(s)}</td>"
+        f"<td>{'yes' if s.get('eligible') else 'no (too few works)'}</td></tr>"
+        for s in strata
+    )
+    return (
+        f"<details><summary>Per {word}</summary><table><tr><th>{word}</th><th>A − B [95 %]</th>"
+        "<th>works, side A</th><th>works, side B</th><th>weight in the standardised estimate</th>"
+        f"<th>this {word}'s verdict</th><th>decisive for the {word} rule?</th>"
+        "<th>enters the heterogeneity check (I²)?</th></tr>"
+        f"{rows}</table></details>"
+    )
+
+
+def label_specs_table(specs: Sequence[Mapping[str, Any]]) -> str:
+    """The claim under each task-label specification, the shipped one first; a specification
+    whose verdict differs from the shipped one's is marked."""
+    if len(specs) < 2:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_e(s.get('description') or s.get('spec'))}"
+        f"{' (shipped)' if s.get('shipped') else ''}</td><td class='num'>{_interval(s)}</td>"
+        f"<td>{_e(s.get('verdict') or '–')}{' <b>flips</b>' if s.get('flips') else ''}</td></tr>"
+        for s in specs
+    )
+    return (
+        "<details><summary>Label specifications (the claim under each audited label model)"
+        "</summary><table><tr><th>label specification</th><th>A − B [95 %]</th>"
+        f"<th>verdict</th></tr>{rows}</table></details>"
+    )
