@@ -40,7 +40,7 @@ def test_label_specifications_are_listed_with_the_shipped_one_first(surveillance
     assert len(rows) == len(r.label_specs)
     assert rows[0][0].endswith("(shipped)")
     shipped = r.label_specs[0]
-    assert rows[0][1].startswith(f"{shipped['diff'] * 100:+.1f}".replace("-", "−"))
+    assert rows[0][1].startswith(f"{shipped['diff'] * 100:+.1f} pts")
     assert "Label specifications" in claim_html(r) or "Label specifications" in robustness_html(r)
 
 

@@ -10,9 +10,10 @@ everything they are given.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from litscan.report.fmt import esc as _e
 
 __all__ = [
     "FLAG_DEFINITIONS",
@@ -34,10 +35,6 @@ _FLAG_CSS = (
     "border-radius:3px;font-size:.85em;font-weight:bold;color:#222;background:#fff"
 )
 _SHOW = 8  # venues named in a sentence before "and N more"
-
-
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 def flag_definition(flag: str) -> str:
@@ -99,11 +96,7 @@ def _venue_part(cov: Mapping[str, Any]) -> str:
     missing = list(cov.get("venues_missing") or [])
     if len(considered) <= 1 or (len(entered) >= len(considered) and not missing):
         return ""
-    of = (
-        "requested"
-        if cov.get("venues_requested") != "all"
-        else "with works on either side"
-    )
+    of = "requested" if cov.get("venues_requested") != "all" else "with works on either side"
     head = (
         f"{len(entered)} of the {len(considered)} venues {of}: {_listing(entered)}"
         if entered
@@ -126,7 +119,7 @@ def _year_part(cov: Mapping[str, Any]) -> str:
 
 
 def coverage_sentence(cov: Mapping[str, Any] | None) -> str:
-    """"Rests on 1 of the 3 venues requested: NAACL; dropped ACL (works on one side only) and
+    """ "Rests on 1 of the 3 venues requested: NAACL; dropped ACL (works on one side only) and
     COLING (no works on either side); works: 812 on side A, 1,191 on side B" — or ``""`` when
     every requested venue and year entered (or the claim has no coverage, e.g. a count claim)."""
     if not cov:

@@ -7,7 +7,6 @@ block, where plotly's own serialisation escapes ``<`` and ``/``.
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -19,6 +18,10 @@ from litscan.claims.results import set_html_renderer
 from litscan.labels import label_error
 from litscan.report import claim_text as ct
 from litscan.report.claim_figures import build_figures
+from litscan.report.fmt import esc as _e
+from litscan.report.fmt import interval_text as _interval_txt
+from litscan.report.fmt import pct as _pct
+from litscan.report.fmt import pts as _pts
 from litscan.report.names import (
     label_name,
     readable,
@@ -56,21 +59,7 @@ code{background:#f4f4f4;padding:0 .2em}
 """
 
 
-def _e(value: Any) -> str:
-    """HTML-escape anything (quotes included)."""
-    return html.escape("" if value is None else str(value), quote=True)
 
-
-def _pct(x: float | None, digits: int = 1) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    return f"{x * 100:.{digits}f} %"
-
-
-def _pts(x: float | None) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    return f"{x * 100:+.1f} pts"
 
 
 def _ink(color: str) -> str:
@@ -252,11 +241,6 @@ def claim_html(r: ClaimResult, preset: Any = None) -> str:
     out.append("</div>")
     return "\n".join(out)
 
-
-def _interval_txt(d: Mapping[str, Any] | None) -> str:
-    if not d:
-        return "–"
-    return f"{_pts(d.get('diff'))} [{_pts(d.get('lo'))}, {_pts(d.get('hi'))}]"
 
 
 def robustness_html(r: ClaimResult) -> str:

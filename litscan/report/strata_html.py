@@ -8,31 +8,13 @@ places them in the report.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from litscan.report.fmt import esc as _e
+from litscan.report.fmt import interval_text, pct
+
 __all__ = ["strata_table", "label_specs_table"]
-
-
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _pts(x: Any) -> str:
-    if x is None or x != x:  # None or NaN
-        return "–"
-    return f"{x * 100:+.1f}".replace("-", "−")
-
-
-def _interval(d: Mapping[str, Any]) -> str:
-    if d.get("diff") is None:
-        return "–"
-    return f"{_pts(d['diff'])} [{_pts(d.get('lo'))}, {_pts(d.get('hi'))}]"
-
-
-def _weight(w: Any) -> str:
-    return "–" if w is None or w != w else f"{w * 100:.1f} %"
 
 
 def _decisive(s: Mapping[str, Any]) -> str:
@@ -51,9 +33,9 @@ def strata_table(strata: Sequence[Mapping[str, Any]], unit: str | None) -> str:
         return ""
     word = "year" if unit == "year" else "venue"
     rows = "".join(
-        f"<tr><td>{_e(s['stratum'])}</td><td class='num'>{_interval(s)}</td>"
+        f"<tr><td>{_e(s['stratum'])}</td><td class='num'>{interval_text(s)}</td>"
         f"<td class='num'>{s['n_a']:,}</td><td class='num'>{s['n_b']:,}</td>"
-        f"<td class='num'>{_weight(s.get('weight'))}</td>"
+        f"<td class='num'>{pct(s.get('weight'))}</td>"
         f"<td>{_e(s.get('verdict') or '–')}</td><td>{_decisive(s)}</td>"
         f"<td>{'yes' if s.get('eligible') else 'no (too few works)'}</td></tr>"
         for s in strata
@@ -74,7 +56,7 @@ def label_specs_table(specs: Sequence[Mapping[str, Any]]) -> str:
         return ""
     rows = "".join(
         f"<tr><td>{_e(s.get('description') or s.get('spec'))}"
-        f"{' (shipped)' if s.get('shipped') else ''}</td><td class='num'>{_interval(s)}</td>"
+        f"{' (shipped)' if s.get('shipped') else ''}</td><td class='num'>{interval_text(s)}</td>"
         f"<td>{_e(s.get('verdict') or '–')}{' <b>flips</b>' if s.get('flips') else ''}</td></tr>"
         for s in specs
     )
