@@ -25,10 +25,8 @@ subpackages ``openalex``, ``tables``, ``stats``, ``labels``, ``claims``, ``repor
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
-
 from litscan.errors import LitscanError
+from litscan.lazy import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -58,13 +56,4 @@ _MODULES = {"presets": "litscan.claims.presets"}
 __all__ = ["LitscanError", "__version__", *_API]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _API:
-        return getattr(import_module(_API[name]), name)
-    if name in _MODULES:
-        return import_module(_MODULES[name])
-    raise AttributeError(f"module 'litscan' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*__all__, *_MODULES])
+__getattr__, __dir__ = lazy_attributes(__name__, _API, _MODULES, eager=tuple(__all__))

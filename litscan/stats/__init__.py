@@ -13,8 +13,7 @@ reachable here, imported lazily: ``from litscan import stats; stats.country_shar
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from litscan.lazy import lazy_attributes
 
 #: public name -> submodule that defines it
 _API = {
@@ -36,11 +35,4 @@ _API = {
 __all__ = list(_API)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _API:
-        return getattr(import_module(f"litscan.stats.{_API[name]}"), name)
-    raise AttributeError(f"module 'litscan.stats' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_attributes(__name__, _API)

@@ -41,8 +41,7 @@ The plot functions live in one module per family (``style``, ``shares``, ``cited
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from litscan.lazy import lazy_attributes
 
 #: public name -> submodule that defines it
 _API = {
@@ -67,11 +66,4 @@ _API = {
 __all__ = list(_API)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _API:
-        return getattr(import_module(f"litscan.report.figures.{_API[name]}"), name)
-    raise AttributeError(f"module 'litscan.report.figures' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_attributes(__name__, _API)

@@ -13,6 +13,7 @@ import polars as pl
 from litscan.errors import InputDataError
 from litscan.report.figures.style import OKABE_ITO, _frame, _layout, _require, _rgba, describe
 from litscan.report.names import verdict_style
+from litscan.stats.verdicts import NOT_TESTABLE, VERDICTS
 
 __all__ = [
     "plot_claims",
@@ -28,7 +29,7 @@ __all__ = [
 #: Verdict styles: colour *and* marker symbol, so the verdict reads without colour vision; the
 #: same mapping as the report's badges (:func:`litscan.report.names.verdict_style`).
 VERDICT_STYLES: dict[str, tuple[str, str]] = {
-    v: verdict_style(v) for v in ("supported", "contradicted", "inconclusive", "venue-dependent")
+    v: verdict_style(v) for v in VERDICTS if v != NOT_TESTABLE
 }
 
 
