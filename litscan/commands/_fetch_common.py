@@ -64,7 +64,7 @@ def add_max_wait(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--max-wait",
         type=float,
-        default=300.0,
+        default=Settings.max_retry_after,
         help="wait at most this many seconds in total for one request (Retry-After and "
         "backoffs); a server asking for longer stops the run with the time to retry (0..86400)",
     )

@@ -89,17 +89,14 @@ def _formats(text: str | None) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from litscan.claims.presets import list_presets, presets_dir
-    from litscan.config import resolve_settings
+    from litscan.config import Settings, resolve_settings
+    from litscan.workflows.args import check_run_args
     from litscan.workflows.run import run_preset, run_presets
 
     if args.all and args.presets:
         raise UsageError("give PRESET names or --all, not both")
-    if getattr(args, "tables", None) is not None and args.offline:
-        raise UsageError(
-            "--tables and --offline contradict each other: offline runs on the embedded data, "
-            "which would silently replace the tables",
-            hint="drop --offline to run on the tables folder (a tables run needs no network)",
-        )
+    # the library's own checks, before any preset runs
+    check_run_args(source=None, tables=getattr(args, "tables", None), offline=args.offline)
     if args.resamples is not None and not 1 <= args.resamples <= 100_000:
         raise UsageError(
             f"--resamples: expected 1..100000, got {args.resamples}",
@@ -123,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     formats = _formats(args.formats)
     settings = None
     check_range("--max-wait", args.max_wait, 0, 86_400)
-    if args.base_url or args.cache_dir or args.max_wait != 300.0:
+    if args.base_url or args.cache_dir or args.max_wait != Settings.max_retry_after:
         settings = resolve_settings(
             args.base_url, cache_dir=args.cache_dir, max_retry_after=args.max_wait
         )
