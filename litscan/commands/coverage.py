@@ -36,9 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import polars as pl
-
-    from litscan.workflows.coverage import coverage, write_coverage
+    from litscan.workflows.coverage import coverage, coverage_summary, write_coverage
 
     cov = coverage(args.input)
     if args.out == "-":
@@ -46,15 +44,5 @@ def run(args: argparse.Namespace) -> int:
         where = "stdout"
     else:
         where = str(write_coverage(cov, args.out))
-    venues = cov.get_column("source").drop_nulls().n_unique()
-    years = cov.get_column("year").drop_nulls()
-    span = f"{years.min()}–{years.max()}" if years.len() else "none"
-    total = int(cov.get_column("works").sum())
-    with_c = cov.get_column("works_with_countries").fill_null(0).sum()
-    no_venue = int(cov.filter(pl.col("source").is_null()).get_column("works").sum())
-    print(
-        f"litscan coverage: {venues} venues, years {span}, {total:,} works "
-        f"({int(with_c):,} with an author country, {no_venue:,} without a venue) -> {where}",
-        file=sys.stderr,
-    )
+    print(f"litscan coverage: {coverage_summary(cov)} -> {where}", file=sys.stderr)
     return 0

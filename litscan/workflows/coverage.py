@@ -24,7 +24,7 @@ from litscan.claims.coverage import data_coverage
 from litscan.errors import InputDataError, UsageError
 from litscan.fileio import atomic_write_text
 
-__all__ = ["coverage", "coverage_figure", "write_coverage", "source_coverage"]
+__all__ = ["coverage", "coverage_figure", "write_coverage", "source_coverage", "coverage_summary"]
 
 
 def source_coverage(source: Any = None) -> pl.DataFrame:
@@ -91,3 +91,18 @@ def write_coverage(cov: pl.DataFrame, out: str | Path) -> Path:
     )
     page = f"<!doctype html><meta charset='utf-8'><title>litscan coverage</title>\n{body}\n"
     return atomic_write_text(out, page)
+
+
+def coverage_summary(cov: pl.DataFrame) -> str:
+    """One line about a :func:`coverage` table: venues, year span, works, works with an author
+    country and works without a venue."""
+    venues = cov.get_column("source").drop_nulls().n_unique()
+    years = cov.get_column("year").drop_nulls()
+    span = f"{years.min()}–{years.max()}" if years.len() else "none"
+    total = int(cov.get_column("works").sum())
+    with_c = int(cov.get_column("works_with_countries").fill_null(0).sum())
+    no_venue = int(cov.filter(pl.col("source").is_null()).get_column("works").sum())
+    return (
+        f"{venues} venues, years {span}, {total:,} works ({with_c:,} with an author country, "
+        f"{no_venue:,} without a venue)"
+    )
